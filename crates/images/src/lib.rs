@@ -1,0 +1,16 @@
+//! Container images for the todo-chatbot: model and rules for our Dockerfiles, content-hash
+//! tags, builds through docker (BuildKit), podman, buildah or Minikube, size budgets, loading
+//! into Minikube with an image-ID check, and pruning of our older tags.
+//!
+//! The CLI (`todoctl images check|build|load|prune`) is a thin shell over [`ops`]:
+//! [`ops::check`], [`ops::build`], [`ops::load`] and [`ops::prune`], all driven by a
+//! [`Project`] (the two images and their budgets). Nothing here prints; long work reports
+//! through a [`ops::Progress`] callback.
+
+pub mod dockerfile;
+pub mod dockerignore;
+mod error;
+pub mod rules;
+pub mod tag;
+
+pub use error::Error;

@@ -1,0 +1,6 @@
+#![allow(clippy::unwrap_used, missing_docs)]
+
+mod dockerfile;
+mod dockerignore;
+mod rules;
+mod tag;
