@@ -1,0 +1,6 @@
+#![allow(clippy::unwrap_used, missing_docs)]
+
+mod fake;
+mod fixtures;
+mod kubectl;
+mod rollout;
