@@ -1,0 +1,151 @@
+//! `todo-web`: the Todo Chatbot frontend server. `todo-web` (or `todo-web serve`) runs it;
+//! `todo-web healthcheck` probes a running one (Docker HEALTHCHECK).
+
+use anyhow::Context;
+use clap::{Parser, Subcommand, ValueEnum};
+use todo_web::{AppState, Config};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "todo-web",
+    version,
+    about = "Todo Chatbot frontend: UI + same-origin API proxy"
+)]
+#[command(args_conflicts_with_subcommands = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+
+    #[command(flatten)]
+    serve: Option<ServeArgs>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the server (the default).
+    Serve(ServeArgs),
+    /// Exit 0 when a running todo-web's /healthz answers 200, 1 otherwise.
+    Healthcheck {
+        /// URL to probe [default: http://127.0.0.1:$PORT/healthz].
+        #[arg(long, value_name = "URL")]
+        url: Option<String>,
+        /// Port of the local server, used when --url is not given.
+        #[arg(long, env = "PORT", value_name = "PORT", default_value_t = 3000)]
+        port: u16,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+struct ServeArgs {
+    #[command(flatten)]
+    config: Config,
+
+    /// Log verbosity (a tracing filter such as `info` or `todo_web=debug,info`).
+    #[arg(
+        long,
+        env = "LOG_LEVEL",
+        value_name = "LOG_LEVEL",
+        default_value = "info"
+    )]
+    log_level: String,
+
+    /// Log line format.
+    #[arg(
+        long,
+        env = "LOG_FORMAT",
+        value_name = "LOG_FORMAT",
+        value_enum,
+        default_value = "pretty"
+    )]
+    log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum LogFormat {
+    Json,
+    Pretty,
+}
+
+fn init_logging(level: &str, format: LogFormat) -> anyhow::Result<()> {
+    let filter = tracing_subscriber::EnvFilter::try_new(level)
+        .with_context(|| format!("LOG_LEVEL: invalid filter {level:?}"))?;
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Json => builder.json().flatten_event(true).init(),
+        LogFormat::Pretty => builder.init(),
+    }
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+}
+
+async fn run_server(args: ServeArgs) -> anyhow::Result<()> {
+    init_logging(&args.log_level, args.log_format)?;
+    let config = args.config;
+    let listener = todo_web::bind(&config).await?;
+    let local = listener.local_addr().context("reading the bound address")?;
+    tracing::info!(
+        addr = %local,
+        backend = %config.backend_url,
+        version = env!("CARGO_PKG_VERSION"),
+        "todo-web listening"
+    );
+    let state = AppState::new(config)?;
+    todo_web::serve(listener, state, shutdown_signal()).await?;
+    tracing::info!("todo-web stopped");
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Some(Command::Healthcheck { url, port }) => {
+            let url = url.unwrap_or_else(|| format!("http://127.0.0.1:{port}/healthz"));
+            todo_web::healthcheck(&url).await?;
+            Ok(())
+        }
+        Some(Command::Serve(args)) => run_server(args).await,
+        None => {
+            let args = match cli.serve {
+                Some(args) => args,
+                None => ServeArgs::from_env_defaults(),
+            };
+            run_server(args).await
+        }
+    }
+}
+
+impl ServeArgs {
+    /// With no flags at all, clap may leave the flattened group empty; parse it from the
+    /// environment alone so `todo-web` with no arguments still serves.
+    fn from_env_defaults() -> Self {
+        #[derive(Parser)]
+        struct Only {
+            #[command(flatten)]
+            args: ServeArgs,
+        }
+        Only::parse_from(["todo-web"]).args
+    }
+}

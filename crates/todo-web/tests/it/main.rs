@@ -1,0 +1,2 @@
+//! Integration tests of todo-web.
+#![allow(missing_docs)]
