@@ -1,0 +1,229 @@
+//! The few chart values preflight needs (HPA on, Ingress on, which secrets), read from the
+//! chart's values files merged the way Helm merges them (maps deep, everything else replaced).
+//! The typed model lives in the `chart-values` crate; this reads only these keys.
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::Error;
+use crate::config::{Need, Secret, SecretSource};
+
+/// What a chart profile needs from the machine and the cluster.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProfileNeeds {
+    /// Some component has `autoscaling.enabled`.
+    pub hpa: bool,
+    /// `ingress.enabled`.
+    pub ingress: bool,
+    /// The secrets it needs.
+    pub secrets: Vec<Secret>,
+}
+
+impl ProfileNeeds {
+    /// Reads `values.yaml` and, unless `profile` is `default`, `values-<profile>.yaml` from
+    /// `chart_dir`.
+    pub fn read(chart_dir: &Path, profile: &str) -> Result<ProfileNeeds, Error> {
+        let mut merged = load(&chart_dir.join("values.yaml"))?;
+        let mut file = chart_dir.join("values.yaml");
+        if profile != "default" {
+            file = chart_dir.join(format!("values-{profile}.yaml"));
+            merge(&mut merged, load(&file)?);
+        }
+        ProfileNeeds::from_values(&merged, &file.display().to_string())
+    }
+
+    /// The needs of already merged values; `origin` names them in errors.
+    pub fn from_values(values: &Value, origin: &str) -> Result<ProfileNeeds, Error> {
+        let get = Lookup { values, origin };
+        let hpa =
+            get.bool("backend.autoscaling.enabled")? || get.bool("frontend.autoscaling.enabled")?;
+        let ingress = get.bool("ingress.enabled")?;
+        let existing = get.str("secrets.existingSecret")?;
+        let agent = get.str("config.agent")?;
+        let mut secrets = Vec::new();
+
+        let create_app_secret = |key: &str| {
+            format!(
+                "kubectl -n todo-chatbot create secret generic {existing} --from-file={key}=./{key}.txt"
+            )
+        };
+        if existing.is_empty() {
+            secrets.push(Secret {
+                name: "JWT secret".to_owned(),
+                source: SecretSource::Env {
+                    var: "JWT_SECRET".to_owned(),
+                },
+                need: Need::Generated,
+                min_len: 32,
+                why: "signs login tokens".to_owned(),
+            });
+        } else {
+            secrets.push(Secret {
+                name: "JWT secret".to_owned(),
+                source: SecretSource::Cluster {
+                    secret: existing.clone(),
+                    key: "jwt-secret".to_owned(),
+                    create: create_app_secret("jwt-secret"),
+                },
+                need: Need::Required,
+                min_len: 0,
+                why: "secrets.existingSecret names it".to_owned(),
+            });
+        }
+
+        let openai_need = match agent.as_str() {
+            "llm" => Some((Need::Required, "config.agent is llm")),
+            "auto" => Some((
+                Need::Optional,
+                "config.agent is auto: without a key the built-in agent answers",
+            )),
+            _ => None,
+        };
+        if let Some((need, why)) = openai_need {
+            let source = if existing.is_empty() {
+                SecretSource::Env {
+                    var: "OPENAI_API_KEY".to_owned(),
+                }
+            } else {
+                SecretSource::Cluster {
+                    secret: existing.clone(),
+                    key: "openai-api-key".to_owned(),
+                    create: create_app_secret("openai-api-key"),
+                }
+            };
+            secrets.push(Secret {
+                name: "OpenAI API key".to_owned(),
+                source,
+                need,
+                min_len: 0,
+                why: why.to_owned(),
+            });
+        }
+
+        if !get.bool("postgresql.enabled")? {
+            let db_secret = get.str("externalDatabase.existingSecret")?;
+            if !db_secret.is_empty() {
+                let key = get.str("externalDatabase.existingSecretKey")?;
+                let key = if key.is_empty() {
+                    "database-url".to_owned()
+                } else {
+                    key
+                };
+                secrets.push(Secret {
+                    name: "database URL".to_owned(),
+                    source: SecretSource::Cluster {
+                        create: format!(
+                            "kubectl -n todo-chatbot create secret generic {db_secret} --from-file={key}=./database-url.txt"
+                        ),
+                        secret: db_secret,
+                        key,
+                    },
+                    need: Need::Required,
+                    min_len: 0,
+                    why: "postgresql.enabled is false: the external database".to_owned(),
+                });
+            } else if get.str("externalDatabase.url")?.is_empty() {
+                secrets.push(Secret {
+                    name: "database URL".to_owned(),
+                    source: SecretSource::Env {
+                        var: "DATABASE_URL".to_owned(),
+                    },
+                    need: Need::Required,
+                    min_len: 0,
+                    why: "postgresql.enabled is false and no externalDatabase is set".to_owned(),
+                });
+            }
+        }
+
+        if ingress && get.bool("ingress.tls.enabled")? {
+            let tls = get.str("ingress.tls.secretName")?;
+            if !tls.is_empty() {
+                secrets.push(Secret {
+                    name: "TLS certificate".to_owned(),
+                    source: SecretSource::Cluster {
+                        create: format!(
+                            "kubectl -n todo-chatbot create secret tls {tls} --cert=tls.crt --key=tls.key"
+                        ),
+                        secret: tls,
+                        key: "tls.crt".to_owned(),
+                    },
+                    need: Need::Required,
+                    min_len: 0,
+                    why: "ingress.tls.enabled".to_owned(),
+                });
+            }
+        }
+        Ok(ProfileNeeds {
+            hpa,
+            ingress,
+            secrets,
+        })
+    }
+}
+
+fn load(path: &Path) -> Result<Value, Error> {
+    let text = std::fs::read_to_string(path).map_err(|source| Error::ReadValues {
+        path: path.display().to_string(),
+        source,
+    })?;
+    let value: Option<Value> = serde_saphyr::from_str(&text).map_err(|e| Error::ValuesYaml {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    })?;
+    Ok(value.unwrap_or(Value::Null))
+}
+
+/// Helm's merge: maps merge key by key, anything else in `over` replaces `base`.
+fn merge(base: &mut Value, over: Value) {
+    match (base, over) {
+        (Value::Object(base), Value::Object(over)) => {
+            for (key, value) in over {
+                match base.get_mut(&key) {
+                    Some(slot) => merge(slot, value),
+                    None => {
+                        base.insert(key, value);
+                    }
+                }
+            }
+        }
+        (base, over) => *base = over,
+    }
+}
+
+struct Lookup<'a> {
+    values: &'a Value,
+    origin: &'a str,
+}
+
+impl Lookup<'_> {
+    fn find(&self, key: &str) -> Option<&Value> {
+        key.split('.')
+            .try_fold(self.values, |v, part| v.get(part))
+            .filter(|v| !v.is_null())
+    }
+
+    fn bool(&self, key: &str) -> Result<bool, Error> {
+        match self.find(key) {
+            None => Ok(false),
+            Some(Value::Bool(b)) => Ok(*b),
+            Some(_) => Err(self.wrong(key, "true or false")),
+        }
+    }
+
+    fn str(&self, key: &str) -> Result<String, Error> {
+        match self.find(key) {
+            None => Ok(String::new()),
+            Some(Value::String(s)) => Ok(s.clone()),
+            Some(_) => Err(self.wrong(key, "a string")),
+        }
+    }
+
+    fn wrong(&self, key: &str, expected: &'static str) -> Error {
+        Error::ValuesKey {
+            path: self.origin.to_owned(),
+            key: key.to_owned(),
+            expected,
+        }
+    }
+}
