@@ -1,0 +1,47 @@
+//! values.schema.json is generated from the types, committed, and in sync.
+
+use crate::chart_dir;
+
+#[test]
+fn committed_schema_matches_the_types() {
+    let chart = chart_dir();
+    if std::env::var_os("UPDATE_SCHEMA").is_some() {
+        chart_values::write_schema(&chart).unwrap();
+    }
+    let report = chart_values::schema_status(&chart).unwrap();
+    assert!(
+        report.in_sync,
+        "{report}\n(regenerate with UPDATE_SCHEMA=1 cargo test -p chart-values --test it schema)"
+    );
+}
+
+#[test]
+fn schema_is_draft07_closed_and_deterministic() {
+    let a = chart_values::schema_json();
+    assert_eq!(a, chart_values::schema_json());
+    let v: serde_json::Value = serde_json::from_str(&a).unwrap();
+    assert_eq!(v["$schema"], "http://json-schema.org/draft-07/schema#");
+    assert_eq!(v["additionalProperties"], false);
+    // Every object of ours is closed.
+    fn walk(v: &serde_json::Value, open: &mut Vec<String>, at: &str) {
+        if let Some(m) = v.as_object() {
+            if m.contains_key("properties")
+                && m.get("additionalProperties") != Some(&serde_json::Value::Bool(false))
+            {
+                open.push(at.to_owned());
+            }
+            for (k, c) in m {
+                walk(c, open, &format!("{at}/{k}"));
+            }
+        }
+    }
+    let mut open = Vec::new();
+    walk(&v, &mut open, "");
+    assert!(
+        open.is_empty(),
+        "objects without additionalProperties:false: {open:?}"
+    );
+    // The tag rule Helm itself enforces.
+    let tag = &v["definitions"]["Image"]["properties"]["tag"];
+    assert_eq!(tag["not"]["const"], "latest", "{tag}");
+}
