@@ -9,8 +9,14 @@
 
 pub mod dockerfile;
 pub mod dockerignore;
+pub mod engine;
 mod error;
+pub mod minikube;
+pub mod ops;
 pub mod rules;
 pub mod tag;
 
+pub use engine::{BuildSettings, Engine, EngineChoice, EngineKind, Tools};
 pub use error::Error;
+pub use minikube::Minikube;
+pub use ops::{BuiltImage, CheckReport, ImageSpec, Progress, Project, PruneReport};

@@ -2,5 +2,8 @@
 
 mod dockerfile;
 mod dockerignore;
+mod fakes;
+mod minikube;
+mod ops;
 mod rules;
 mod tag;

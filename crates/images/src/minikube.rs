@@ -1,0 +1,217 @@
+//! Driving `minikube` for images: `docker-env`, `image load`, `image ls`, `image rm`.
+//!
+//! `minikube image load` can exit 0 without replacing an image the node already has, so after
+//! loading we read `minikube image ls --format json` and compare the image ID with the one built.
+
+use std::time::Duration;
+
+use exec::{Cmd, Runner};
+use serde::Deserialize;
+
+use crate::Error;
+use crate::engine::{normalize_id, short_name};
+
+/// How long a load (copying a whole image into the node) may take.
+const LOAD_TIMEOUT: Duration = Duration::from_secs(15 * 60);
+/// How long a query may take.
+const QUERY_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// The `minikube` program and profile.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Minikube {
+    program: String,
+    profile: Option<String>,
+}
+
+/// One image as the cluster lists it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClusterImage {
+    /// `sha256:<hex>`.
+    pub id: String,
+    /// Its tags as the runtime shows them (`docker.io/library/x:tag`).
+    pub tags: Vec<String>,
+    /// Size in bytes, when the listing gives one.
+    pub size: Option<u64>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ListedImage {
+    id: String,
+    #[serde(default)]
+    repo_tags: Option<Vec<String>>,
+    #[serde(default)]
+    size: Option<serde_json::Value>,
+}
+
+/// Adds `-p PROFILE` when a profile is set.
+pub fn with_profile(cmd: Cmd, profile: Option<&str>) -> Cmd {
+    match profile {
+        Some(profile) => cmd.arg("-p").arg(profile),
+        None => cmd,
+    }
+}
+
+impl Minikube {
+    /// `program` is a name (resolved through `$MINIKUBE`, then `PATH`) or a path.
+    pub fn new(program: &str, profile: Option<String>) -> Minikube {
+        Minikube {
+            program: program.to_owned(),
+            profile,
+        }
+    }
+
+    fn cmd<'a>(&self, args: impl IntoIterator<Item = &'a str>) -> Cmd {
+        let cmd = Cmd::new(&self.program).args(args);
+        with_profile(cmd, self.profile.as_deref()).timeout(QUERY_TIMEOUT)
+    }
+
+    /// Whether the cluster's host is running (`minikube status --format {{.Host}}`).
+    pub fn is_running(&self, runner: &Runner) -> Result<bool, Error> {
+        let out = runner.run_unchecked(&self.cmd(["status", "--format", "{{.Host}}"]))?;
+        Ok(out.stdout.trim() == "Running")
+    }
+
+    /// The environment that points `docker` at Minikube's daemon
+    /// (`minikube docker-env --shell none`).
+    pub fn docker_env(&self, runner: &Runner) -> Result<Vec<(String, String)>, Error> {
+        let cmd = self.cmd(["docker-env", "--shell", "none"]);
+        let out = runner.run(&cmd)?;
+        if runner.is_dry_run() {
+            return Ok(Vec::new());
+        }
+        let env = parse_docker_env(&out.stdout);
+        if !env.iter().any(|(k, _)| k == "DOCKER_HOST") {
+            return Err(Error::Output {
+                command: cmd.to_string(),
+                message: "no DOCKER_HOST in its output; is the cluster using the docker runtime? (`minikube start --container-runtime=docker`)".into(),
+            });
+        }
+        Ok(env)
+    }
+
+    /// The command that loads `source` (an image in the local Docker daemon, or an archive
+    /// path) into the cluster.
+    pub fn load_cmd(&self, source: &str) -> Cmd {
+        let cmd = Cmd::new(&self.program).args(["image", "load"]);
+        with_profile(cmd, self.profile.as_deref())
+            .arg(source)
+            .timeout(LOAD_TIMEOUT)
+    }
+
+    /// Loads `source` into the cluster.
+    pub fn load(&self, runner: &Runner, source: &str) -> Result<(), Error> {
+        runner.run(&self.load_cmd(source))?;
+        Ok(())
+    }
+
+    /// Every image in the cluster (`minikube image ls --format json`).
+    pub fn images(&self, runner: &Runner) -> Result<Vec<ClusterImage>, Error> {
+        let cmd = self.cmd(["image", "ls", "--format", "json"]);
+        let out = runner.run(&cmd)?;
+        if runner.is_dry_run() {
+            return Ok(Vec::new());
+        }
+        parse_image_ls(&out.stdout).map_err(|message| Error::Output {
+            command: cmd.to_string(),
+            message,
+        })
+    }
+
+    /// The cluster's image tagged `reference`, if any.
+    pub fn find(&self, runner: &Runner, reference: &str) -> Result<Option<ClusterImage>, Error> {
+        let want = short_name(reference);
+        Ok(self
+            .images(runner)?
+            .into_iter()
+            .find(|image| image.tags.iter().any(|t| short_name(t) == want)))
+    }
+
+    /// The tags of `repository` in the cluster.
+    pub fn list_tags(&self, runner: &Runner, repository: &str) -> Result<Vec<String>, Error> {
+        let listing: Vec<String> = self
+            .images(runner)?
+            .into_iter()
+            .flat_map(|i| i.tags)
+            .collect();
+        Ok(crate::engine::tags_of(&listing.join("\n"), repository))
+    }
+
+    /// Removes `reference` from the cluster (`minikube image rm`).
+    pub fn remove(&self, runner: &Runner, reference: &str) -> Result<(), Error> {
+        runner.run(&self.cmd(["image", "rm", reference]))?;
+        Ok(())
+    }
+
+    /// Checks that the cluster's `reference` has image ID `built`.
+    pub fn verify(&self, runner: &Runner, reference: &str, built: &str) -> Result<(), Error> {
+        if runner.is_dry_run() {
+            runner.run(&self.cmd(["image", "ls", "--format", "json"]))?;
+            return Ok(());
+        }
+        let found = self.find(runner, reference)?;
+        let profile = self
+            .profile
+            .as_deref()
+            .map(|p| format!(" -p {p}"))
+            .unwrap_or_default();
+        match found {
+            Some(image) if crate::engine::same_id(&image.id, built) => Ok(()),
+            Some(image) => Err(Error::ClusterMismatch {
+                image: reference.to_owned(),
+                built: normalize_id(built),
+                found: Some(image.id),
+                fix: format!(
+                    "the node kept an older image under this tag: run `minikube{profile} image rm {reference}` and load again (`todoctl images load`)"
+                ),
+            }),
+            None => Err(Error::ClusterMismatch {
+                image: reference.to_owned(),
+                built: normalize_id(built),
+                found: None,
+                fix: format!(
+                    "`minikube image load` did not deliver it: check `minikube{profile} status` and disk space in the node (`minikube ssh -- df -h`), then load again"
+                ),
+            }),
+        }
+    }
+}
+
+/// Parses `minikube docker-env` output in `--shell none` form (`KEY=value`) or bash form
+/// (`export KEY="value"`), ignoring comments.
+pub fn parse_docker_env(text: &str) -> Vec<(String, String)> {
+    text.lines()
+        .filter_map(|line| {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                return None;
+            }
+            let line = line.strip_prefix("export ").unwrap_or(line);
+            let (key, value) = line.split_once('=')?;
+            let key = key.trim();
+            if key.is_empty() || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                return None;
+            }
+            let value = value.trim().trim_matches('"').trim_matches('\'');
+            Some((key.to_owned(), value.to_owned()))
+        })
+        .collect()
+}
+
+/// Parses `minikube image ls --format json`: `[{"id", "repoDigests", "repoTags", "size"}]`.
+pub fn parse_image_ls(text: &str) -> Result<Vec<ClusterImage>, String> {
+    let listed: Vec<ListedImage> = serde_json::from_str(text.trim())
+        .map_err(|e| format!("not the expected JSON list of images: {e}"))?;
+    Ok(listed
+        .into_iter()
+        .map(|image| ClusterImage {
+            id: normalize_id(&image.id),
+            tags: image.repo_tags.unwrap_or_default(),
+            size: image.size.and_then(|size| match size {
+                serde_json::Value::Number(n) => n.as_u64(),
+                serde_json::Value::String(s) => s.trim().parse().ok(),
+                _ => None,
+            }),
+        })
+        .collect())
+}
