@@ -1,0 +1,223 @@
+//! Shared state, JSON-error extractors, and the router with its middleware.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Request};
+use axum::http::{HeaderName, HeaderValue, Method};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodRouter, delete, get, patch, post, put};
+use sqlx::PgPool;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+use crate::agent::Agent;
+use crate::auth::Keys;
+use crate::error::Error;
+use crate::{auth, chat, health, mcp, openapi, tasks};
+
+/// Largest accepted request body.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// State shared by every handler (cheap to clone).
+#[derive(Clone)]
+pub struct AppState {
+    /// Database pool (lazy: the service starts even while PostgreSQL is down).
+    pub pool: PgPool,
+    /// Token keys.
+    pub keys: Keys,
+    /// The chat agent.
+    pub agent: Arc<dyn Agent>,
+    /// Set once the embedded migrations are applied.
+    pub migrated: Arc<AtomicBool>,
+}
+
+impl AppState {
+    /// 503 until the migrations are applied, so no request sees a half-made schema.
+    pub fn require_ready(&self) -> Result<(), Error> {
+        if self.migrated.load(Ordering::Acquire) {
+            Ok(())
+        } else {
+            Err(Error::Unavailable(
+                "the service is starting: the database is not reachable or not migrated yet"
+                    .to_owned(),
+            ))
+        }
+    }
+}
+
+/// `axum::Json` whose rejections are our JSON errors (415, 400, 413, 422).
+#[derive(Debug, FromRequest)]
+#[from_request(via(axum::Json), rejection(Error))]
+pub struct ApiJson<T>(pub T);
+
+/// `axum::extract::Path` with JSON errors.
+#[derive(Debug, FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(Error))]
+pub struct ApiPath<T>(pub T);
+
+/// `axum::extract::Query` with JSON errors.
+#[derive(Debug, FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(Error))]
+pub struct ApiQuery<T>(pub T);
+
+/// Every route the router serves: `(method, path, handler)`. The OpenAPI test compares this
+/// table with the document, so neither can drift from the router.
+pub fn route_table() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
+    vec![
+        (Method::GET, "/healthz", get(health::healthz)),
+        (Method::GET, "/readyz", get(health::readyz)),
+        (Method::GET, "/api/health", get(health::api_health)),
+        (Method::GET, "/api/openapi.json", get(openapi::openapi_json)),
+        (Method::POST, "/api/auth/register", post(auth::register)),
+        (Method::POST, "/api/auth/login", post(auth::login)),
+        (
+            Method::GET,
+            "/api/{user_id}/tasks",
+            get(tasks::list_handler),
+        ),
+        (
+            Method::POST,
+            "/api/{user_id}/tasks",
+            post(tasks::create_handler),
+        ),
+        (
+            Method::GET,
+            "/api/{user_id}/tasks/{id}",
+            get(tasks::get_handler),
+        ),
+        (
+            Method::PUT,
+            "/api/{user_id}/tasks/{id}",
+            put(tasks::update_handler),
+        ),
+        (
+            Method::DELETE,
+            "/api/{user_id}/tasks/{id}",
+            delete(tasks::delete_handler),
+        ),
+        (
+            Method::PATCH,
+            "/api/{user_id}/tasks/{id}/complete",
+            patch(tasks::complete_handler),
+        ),
+        (
+            Method::POST,
+            "/api/{user_id}/chat",
+            post(chat::chat_handler),
+        ),
+        (
+            Method::GET,
+            "/api/{user_id}/conversations",
+            get(chat::conversations_handler),
+        ),
+        (
+            Method::GET,
+            "/api/{user_id}/conversations/{id}/messages",
+            get(chat::messages_handler),
+        ),
+    ]
+}
+
+/// The `(method, path)` pairs of [`route_table`], plus the MCP endpoint.
+pub fn routes() -> Vec<(Method, &'static str)> {
+    let mut r: Vec<_> = route_table().into_iter().map(|(m, p, _)| (m, p)).collect();
+    r.push((Method::POST, mcp::MCP_PATH));
+    r
+}
+
+/// Router options that come from the configuration.
+#[derive(Debug, Clone, Default)]
+pub struct RouterOptions {
+    /// CORS origins; empty disables CORS.
+    pub cors_origins: Vec<String>,
+    /// Whole-request timeout (None: none).
+    pub request_timeout: Option<Duration>,
+}
+
+async fn not_found() -> Error {
+    Error::NotFound("no such route; see /api/openapi.json".to_owned())
+}
+
+async fn method_not_allowed() -> Error {
+    Error::MethodNotAllowed
+}
+
+/// Answers 503 with a JSON error when a request runs past the limit.
+async fn timeout_mw(timeout: Option<Duration>, req: Request, next: Next) -> Response {
+    match timeout {
+        None => next.run(req).await,
+        Some(d) => match tokio::time::timeout(d, next.run(req)).await {
+            Ok(resp) => resp,
+            Err(_) => Error::Timeout.into_response(),
+        },
+    }
+}
+
+/// Builds the full router. `mcp` is the MCP service (its cancellation is driven by shutdown).
+pub fn router(state: AppState, opts: &RouterOptions, mcp: mcp::McpService) -> Router {
+    let mut api: Router<AppState> = Router::new();
+    for (_, path, handler) in route_table() {
+        api = api.route(path, handler);
+    }
+    let timeout = opts.request_timeout;
+    let request_id = HeaderName::from_static("x-request-id");
+    let mut router = api
+        .nest_service(mcp::MCP_PATH, mcp::guarded(state.keys.clone(), mcp))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .with_state(state)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(middleware::from_fn(move |req, next| {
+            timeout_mw(timeout, req, next)
+        }));
+    if !opts.cors_origins.is_empty() {
+        let origins: Vec<HeaderValue> = opts
+            .cors_origins
+            .iter()
+            .filter_map(|o| HeaderValue::from_str(o).ok())
+            .collect();
+        router = router.layer(
+            CorsLayer::new()
+                .allow_origin(AllowOrigin::list(origins))
+                .allow_methods([
+                    Method::GET,
+                    Method::POST,
+                    Method::PUT,
+                    Method::PATCH,
+                    Method::DELETE,
+                ])
+                .allow_headers([http::header::AUTHORIZATION, http::header::CONTENT_TYPE])
+                .max_age(Duration::from_secs(600)),
+        );
+    }
+    router
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|req: &Request| {
+                    // Only method, path and request id: never headers (tokens) or bodies.
+                    let id = req
+                        .headers()
+                        .get("x-request-id")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("-");
+                    tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+                })
+                .on_request(())
+                .on_response(
+                    |resp: &Response, latency: Duration, _span: &tracing::Span| {
+                        tracing::info!(
+                            status = resp.status().as_u16(),
+                            latency_ms = latency.as_secs_f64() * 1000.0,
+                            "response"
+                        );
+                    },
+                ),
+        )
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+}

@@ -1,0 +1,325 @@
+//! Accounts and tokens: argon2id password hashes, HS256 tokens signed with `JWT_SECRET`, and the
+//! [`CurrentUser`] extractor that guards every `/api/{user_id}/...` route.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use argon2::Argon2;
+use argon2::password_hash::phc::PasswordHash;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use axum::Json;
+use axum::extract::{FromRequestParts, Path, State};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::app::{ApiJson, AppState};
+use crate::error::{Error, Result};
+
+/// Signing and verification keys plus the token lifetime.
+#[derive(Clone)]
+pub struct Keys {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    ttl: Duration,
+}
+
+/// The token payload.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Claims {
+    /// The user id (UUID).
+    pub sub: String,
+    /// Issued at, seconds since the epoch.
+    pub iat: u64,
+    /// Expiry, seconds since the epoch.
+    pub exp: u64,
+}
+
+fn now_secs() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+impl Keys {
+    /// Keys from the shared secret.
+    pub fn new(secret: &[u8], ttl: Duration) -> Keys {
+        Keys {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+            ttl,
+        }
+    }
+
+    /// A token for `user` valid for the configured lifetime.
+    pub fn issue(&self, user: Uuid) -> Result<String> {
+        let now = now_secs();
+        self.issue_with(user, now, now + self.ttl.as_secs())
+    }
+
+    /// A token with explicit times (tests use it to make expired tokens).
+    pub fn issue_with(&self, user: Uuid, iat: u64, exp: u64) -> Result<String> {
+        let claims = Claims {
+            sub: user.to_string(),
+            iat,
+            exp,
+        };
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .map_err(|e| Error::Internal(format!("signing a token: {e}")))
+    }
+
+    /// The user id in a valid, unexpired token signed with our secret.
+    pub fn verify(&self, token: &str) -> Result<Uuid> {
+        let mut v = Validation::new(Algorithm::HS256);
+        v.leeway = 5;
+        v.set_required_spec_claims(&["exp", "sub"]);
+        let data =
+            jsonwebtoken::decode::<Claims>(token.as_bytes(), &self.decoding, &v).map_err(|e| {
+                use jsonwebtoken::errors::ErrorKind;
+                match e.kind() {
+                    ErrorKind::ExpiredSignature => {
+                        Error::Unauthorized("the token has expired; sign in again".to_owned())
+                    }
+                    _ => Error::Unauthorized("the token is invalid; sign in again".to_owned()),
+                }
+            })?;
+        Uuid::parse_str(&data.claims.sub)
+            .map_err(|_| Error::Unauthorized("the token is invalid; sign in again".to_owned()))
+    }
+}
+
+/// The user id from `Authorization: Bearer <token>`, or 401.
+pub fn bearer_user(keys: &Keys, headers: &http::HeaderMap) -> Result<Uuid> {
+    let value = headers
+        .get(http::header::AUTHORIZATION)
+        .ok_or_else(|| {
+            Error::Unauthorized("missing `Authorization: Bearer <token>` header".to_owned())
+        })?
+        .to_str()
+        .map_err(|_| Error::Unauthorized("malformed Authorization header".to_owned()))?;
+    let token = value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "))
+        .ok_or_else(|| {
+            Error::Unauthorized("the Authorization header must be `Bearer <token>`".to_owned())
+        })?;
+    keys.verify(token.trim())
+}
+
+/// The authenticated caller. Also checks that a `{user_id}` path segment is the token's subject.
+#[derive(Debug, Clone, Copy)]
+pub struct CurrentUser(pub Uuid);
+
+impl FromRequestParts<AppState> for CurrentUser {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
+        let user = bearer_user(&state.keys, &parts.headers)?;
+        let params = Path::<HashMap<String, String>>::from_request_parts(parts, state)
+            .await
+            .map(|Path(p)| p)
+            .unwrap_or_default();
+        if let Some(path_user) = params.get("user_id")
+            && !path_user.eq_ignore_ascii_case(&user.to_string())
+        {
+            return Err(Error::Forbidden(
+                "the user id in the path is not the signed-in user".to_owned(),
+            ));
+        }
+        Ok(CurrentUser(user))
+    }
+}
+
+/// Argon2id with the library defaults (19 MiB, 2 passes): OWASP's recommended minimum.
+fn hasher() -> Argon2<'static> {
+    Argon2::default()
+}
+
+/// Hashes on the blocking pool: argon2 takes tens of milliseconds of CPU.
+pub async fn hash_password(password: String) -> Result<String> {
+    tokio::task::spawn_blocking(move || {
+        hasher()
+            .hash_password(password.as_bytes())
+            .map(|h| h.to_string())
+            .map_err(|e| Error::Internal(format!("hashing a password: {e}")))
+    })
+    .await
+    .map_err(|e| Error::Internal(format!("hash task: {e}")))?
+}
+
+/// Verifies on the blocking pool; a malformed stored hash counts as a mismatch.
+pub async fn verify_password(password: String, hash: String) -> Result<bool> {
+    tokio::task::spawn_blocking(move || {
+        PasswordHash::new(&hash)
+            .map(|parsed| {
+                hasher()
+                    .verify_password(password.as_bytes(), &parsed)
+                    .is_ok()
+            })
+            .unwrap_or(false)
+    })
+    .await
+    .map_err(|e| Error::Internal(format!("verify task: {e}")))
+}
+
+/// A fixed hash to verify against when the email is unknown, so the answer takes as long as
+/// for a known email (no account enumeration by timing).
+fn dummy_hash() -> &'static str {
+    static H: OnceLock<String> = OnceLock::new();
+    H.get_or_init(|| {
+        hasher()
+            .hash_password(b"not-a-real-password")
+            .map(|h| h.to_string())
+            .unwrap_or_default()
+    })
+}
+
+/// Registration body.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterRequest {
+    /// Email address (case-insensitive, unique).
+    pub email: String,
+    /// Password, 8–128 characters.
+    pub password: String,
+    /// Display name, up to 100 characters.
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+/// Login body.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    /// Email address.
+    pub email: String,
+    /// Password.
+    pub password: String,
+}
+
+/// Answer of register and login.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct AuthResponse {
+    /// The user's id; use it in `/api/{user_id}/...`.
+    pub user_id: Uuid,
+    /// Bearer token for `Authorization: Bearer <token>`.
+    pub token: String,
+}
+
+fn normalize_email(raw: &str) -> Result<String> {
+    let email = raw.trim().to_lowercase();
+    let valid = email.chars().count() <= 254
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+        && matches!(email.split_once('@'), Some((local, domain)) if !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.') && !domain.contains('@'));
+    if valid {
+        Ok(email)
+    } else {
+        Err(Error::Validation(
+            "email: must be a valid address like name@example.com (at most 254 characters)"
+                .to_owned(),
+        ))
+    }
+}
+
+fn check_password(pw: &str) -> Result<()> {
+    let n = pw.chars().count();
+    if !(8..=128).contains(&n) {
+        return Err(Error::Validation(
+            "password: must be 8 to 128 characters".to_owned(),
+        ));
+    }
+    if pw.chars().any(char::is_control) {
+        return Err(Error::Validation(
+            "password: must not contain control characters".to_owned(),
+        ));
+    }
+    Ok(())
+}
+
+/// Create an account.
+#[utoipa::path(post, path = "/api/auth/register", tag = "auth",
+    request_body = RegisterRequest,
+    responses(
+        (status = 201, description = "Account created", body = AuthResponse),
+        (status = 409, description = "Email already registered", body = crate::error::ErrorBody),
+        (status = 422, description = "Invalid field", body = crate::error::ErrorBody),
+    ))]
+pub async fn register(
+    State(state): State<AppState>,
+    ApiJson(req): ApiJson<RegisterRequest>,
+) -> Result<(StatusCode, Json<AuthResponse>)> {
+    let email = normalize_email(&req.email)?;
+    check_password(&req.password)?;
+    let name = match req.name.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(n) if n.chars().count() > 100 || n.chars().any(char::is_control) => {
+            return Err(Error::Validation(
+                "name: must be at most 100 characters without control characters".to_owned(),
+            ));
+        }
+        Some(n) => Some(n.to_owned()),
+    };
+    state.require_ready()?;
+    let hash = hash_password(req.password).await?;
+    let id = Uuid::new_v4();
+    let inserted = sqlx::query(
+        "INSERT INTO users (id, email, name, password_hash) VALUES ($1, $2, $3, $4) ON CONFLICT (email) DO NOTHING",
+    )
+    .bind(id)
+    .bind(&email)
+    .bind(&name)
+    .bind(&hash)
+    .execute(&state.pool)
+    .await?;
+    if inserted.rows_affected() == 0 {
+        return Err(Error::Conflict(
+            "email: an account with this email already exists; sign in instead".to_owned(),
+        ));
+    }
+    tracing::info!(user_id = %id, "user registered");
+    let token = state.keys.issue(id)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(AuthResponse { user_id: id, token }),
+    ))
+}
+
+/// Sign in.
+#[utoipa::path(post, path = "/api/auth/login", tag = "auth",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Signed in", body = AuthResponse),
+        (status = 401, description = "Wrong email or password", body = crate::error::ErrorBody),
+    ))]
+pub async fn login(
+    State(state): State<AppState>,
+    ApiJson(req): ApiJson<LoginRequest>,
+) -> Result<Json<AuthResponse>> {
+    let email = req.email.trim().to_lowercase();
+    if email.chars().count() > 254 || req.password.chars().count() > 128 {
+        return Err(Error::Unauthorized("wrong email or password".to_owned()));
+    }
+    state.require_ready()?;
+    let row: Option<(Uuid, String)> =
+        sqlx::query_as("SELECT id, password_hash FROM users WHERE email = $1")
+            .bind(&email)
+            .fetch_optional(&state.pool)
+            .await?;
+    let (id, hash) = match row {
+        Some(r) => r,
+        None => {
+            let _ = verify_password(req.password, dummy_hash().to_owned()).await;
+            return Err(Error::Unauthorized("wrong email or password".to_owned()));
+        }
+    };
+    if !verify_password(req.password, hash).await? {
+        return Err(Error::Unauthorized("wrong email or password".to_owned()));
+    }
+    let token = state.keys.issue(id)?;
+    Ok(Json(AuthResponse { user_id: id, token }))
+}

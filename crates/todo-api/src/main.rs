@@ -1,0 +1,165 @@
+//! The `todo-api` binary: serve (default), `migrate`, `healthcheck`.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+use todo_api::config::{Config, LogFormat, ServeArgs};
+use tracing_subscriber::EnvFilter;
+
+/// Todo chatbot backend. Every flag falls back to the environment variable in its help.
+#[derive(Debug, Parser)]
+#[command(name = "todo-api", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    serve: ServeArgs,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the API (the default).
+    Serve,
+    /// Apply the embedded database migrations and exit (needs DATABASE_URL).
+    Migrate,
+    /// Probe GET /healthz; exit 0 when it answers 200 (for Docker's HEALTHCHECK).
+    Healthcheck {
+        /// Base URL to probe [default: http://127.0.0.1:$PORT].
+        #[arg(long)]
+        url: Option<String>,
+    },
+}
+
+fn init_logs(level: &str, format: LogFormat) {
+    let filter = EnvFilter::try_new(level).unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .with_span_list(false)
+            .init(),
+        LogFormat::Pretty => builder.init(),
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Some(Command::Healthcheck { url }) => {
+            let base = match url {
+                Some(u) => u,
+                None => {
+                    let port = cli
+                        .serve
+                        .port
+                        .as_deref()
+                        .map(str::trim)
+                        .filter(|p| !p.is_empty())
+                        .unwrap_or("8000");
+                    format!("http://127.0.0.1:{port}")
+                }
+            };
+            match todo_api::healthcheck::probe(&base, Duration::from_secs(3)) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("todo-api healthcheck: unhealthy: {e}");
+                    ExitCode::from(1)
+                }
+            }
+        }
+        Some(Command::Migrate) => run_migrate(&cli.serve),
+        Some(Command::Serve) | None => run_serve(&cli.serve),
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            eprintln!("todo-api: cannot start the async runtime: {e}");
+            ExitCode::from(1)
+        })
+}
+
+fn run_serve(args: &ServeArgs) -> ExitCode {
+    let config = match Config::from_args(args) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("todo-api: invalid configuration: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    init_logs(&config.log_level, config.log_format);
+    let rt = match runtime() {
+        Ok(rt) => rt,
+        Err(code) => return code,
+    };
+    match rt.block_on(todo_api::server::run(config, shutdown_signal())) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!(error = %e, "todo-api failed");
+            eprintln!("todo-api: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn run_migrate(args: &ServeArgs) -> ExitCode {
+    let Some(url) = args
+        .database_url
+        .as_deref()
+        .filter(|u| !u.trim().is_empty())
+    else {
+        eprintln!(
+            "todo-api migrate: invalid configuration: DATABASE_URL must be set, e.g. postgres://user:password@host:5432/db"
+        );
+        return ExitCode::from(2);
+    };
+    let rt = match runtime() {
+        Ok(rt) => rt,
+        Err(code) => return code,
+    };
+    let result = rt.block_on(async {
+        let pool = todo_api::db::pool(url, 2)?;
+        let r = todo_api::db::migrate(&pool).await;
+        pool.close().await;
+        r
+    });
+    match result {
+        Ok(()) => {
+            eprintln!("todo-api migrate: migrations applied");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("todo-api migrate: {e}");
+            ExitCode::from(1)
+        }
+    }
+}

@@ -1,0 +1,369 @@
+//! Tasks: storage, validation and the REST handlers.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sqlx::PgPool;
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::app::{ApiJson, ApiPath, ApiQuery, AppState};
+use crate::auth::CurrentUser;
+use crate::error::{Error, Result};
+
+/// Longest title, in characters.
+pub const MAX_TITLE_CHARS: usize = 200;
+/// Longest description, in characters.
+pub const MAX_DESCRIPTION_CHARS: usize = 1000;
+
+/// A task as stored and returned.
+#[derive(Debug, Clone, Serialize, Deserialize, sqlx::FromRow, ToSchema)]
+pub struct Task {
+    /// Task id (unique across users; other users' ids answer 404).
+    pub id: i64,
+    /// Owner.
+    pub user_id: Uuid,
+    /// Title, 1–200 characters.
+    pub title: String,
+    /// Optional description, up to 1000 characters.
+    pub description: Option<String>,
+    /// Whether the task is done.
+    pub completed: bool,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Which tasks to list.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum StatusFilter {
+    /// Every task.
+    #[default]
+    All,
+    /// Not completed.
+    Pending,
+    /// Completed.
+    Completed,
+}
+
+impl StatusFilter {
+    /// Parses `all|pending|completed`.
+    pub fn parse(s: &str) -> Option<StatusFilter> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "all" | "" => Some(StatusFilter::All),
+            "pending" => Some(StatusFilter::Pending),
+            "completed" => Some(StatusFilter::Completed),
+            _ => None,
+        }
+    }
+}
+
+/// Trims and checks a title; the error names the field and the rule.
+pub fn validate_title(raw: &str) -> Result<String> {
+    let t = raw.trim();
+    let n = t.chars().count();
+    if n == 0 || n > MAX_TITLE_CHARS {
+        return Err(Error::Validation(format!(
+            "title: must be 1 to {MAX_TITLE_CHARS} characters (got {n})"
+        )));
+    }
+    if t.chars().any(char::is_control) {
+        return Err(Error::Validation(
+            "title: must not contain control characters or line breaks".to_owned(),
+        ));
+    }
+    Ok(t.to_owned())
+}
+
+/// Checks a description; empty means none.
+pub fn validate_description(raw: Option<&str>) -> Result<Option<String>> {
+    let Some(d) = raw.map(str::trim) else {
+        return Ok(None);
+    };
+    if d.is_empty() {
+        return Ok(None);
+    }
+    let n = d.chars().count();
+    if n > MAX_DESCRIPTION_CHARS {
+        return Err(Error::Validation(format!(
+            "description: must be at most {MAX_DESCRIPTION_CHARS} characters (got {n})"
+        )));
+    }
+    if d.chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
+        return Err(Error::Validation(
+            "description: must not contain control characters".to_owned(),
+        ));
+    }
+    Ok(Some(d.to_owned()))
+}
+
+fn not_found(id: i64) -> Error {
+    Error::NotFound(format!("task {id} not found"))
+}
+
+/// The user's tasks, oldest first.
+pub async fn list(pool: &PgPool, user: Uuid, filter: StatusFilter) -> Result<Vec<Task>> {
+    let sql = match filter {
+        StatusFilter::All => {
+            "SELECT id, user_id, title, description, completed, created_at, updated_at FROM tasks WHERE user_id = $1 ORDER BY id"
+        }
+        StatusFilter::Pending => {
+            "SELECT id, user_id, title, description, completed, created_at, updated_at FROM tasks WHERE user_id = $1 AND NOT completed ORDER BY id"
+        }
+        StatusFilter::Completed => {
+            "SELECT id, user_id, title, description, completed, created_at, updated_at FROM tasks WHERE user_id = $1 AND completed ORDER BY id"
+        }
+    };
+    Ok(sqlx::query_as::<_, Task>(sql)
+        .bind(user)
+        .fetch_all(pool)
+        .await?)
+}
+
+/// Creates a task after validating its fields.
+pub async fn create(
+    pool: &PgPool,
+    user: Uuid,
+    title: &str,
+    description: Option<&str>,
+) -> Result<Task> {
+    let title = validate_title(title)?;
+    let description = validate_description(description)?;
+    Ok(sqlx::query_as::<_, Task>(
+        "INSERT INTO tasks (user_id, title, description) VALUES ($1, $2, $3) RETURNING id, user_id, title, description, completed, created_at, updated_at",
+    )
+    .bind(user)
+    .bind(title)
+    .bind(description)
+    .fetch_one(pool)
+    .await?)
+}
+
+/// One of the user's tasks; someone else's answers 404.
+pub async fn get(pool: &PgPool, user: Uuid, id: i64) -> Result<Task> {
+    sqlx::query_as::<_, Task>(
+        "SELECT id, user_id, title, description, completed, created_at, updated_at FROM tasks WHERE id = $1 AND user_id = $2",
+    )
+    .bind(id)
+    .bind(user)
+    .fetch_optional(pool)
+    .await?
+    .ok_or_else(|| not_found(id))
+}
+
+/// A partial change; `None` leaves the field as is. An empty description clears it.
+#[derive(Debug, Default, Clone)]
+pub struct Change {
+    /// New title.
+    pub title: Option<String>,
+    /// New description (`Some("")` clears it).
+    pub description: Option<String>,
+    /// New completion state.
+    pub completed: Option<bool>,
+}
+
+/// Applies a change to one of the user's tasks.
+pub async fn update(pool: &PgPool, user: Uuid, id: i64, change: Change) -> Result<Task> {
+    let title = change.title.as_deref().map(validate_title).transpose()?;
+    let (set_desc, description) = match change.description.as_deref() {
+        None => (false, None),
+        Some(d) => (true, validate_description(Some(d))?),
+    };
+    sqlx::query_as::<_, Task>(
+        "UPDATE tasks SET title = COALESCE($3, title), \
+         description = CASE WHEN $4 THEN $5 ELSE description END, \
+         completed = COALESCE($6, completed), updated_at = now() \
+         WHERE id = $1 AND user_id = $2 \
+         RETURNING id, user_id, title, description, completed, created_at, updated_at",
+    )
+    .bind(id)
+    .bind(user)
+    .bind(title)
+    .bind(set_desc)
+    .bind(description)
+    .bind(change.completed)
+    .fetch_optional(pool)
+    .await?
+    .ok_or_else(|| not_found(id))
+}
+
+/// Deletes one of the user's tasks, returning it.
+pub async fn delete(pool: &PgPool, user: Uuid, id: i64) -> Result<Task> {
+    sqlx::query_as::<_, Task>(
+        "DELETE FROM tasks WHERE id = $1 AND user_id = $2 RETURNING id, user_id, title, description, completed, created_at, updated_at",
+    )
+    .bind(id)
+    .bind(user)
+    .fetch_optional(pool)
+    .await?
+    .ok_or_else(|| not_found(id))
+}
+
+/// Query of the list route.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    /// `all` (default), `pending` or `completed`.
+    pub status: Option<String>,
+}
+
+/// Body of task creation.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateTask {
+    /// Title, 1–200 characters.
+    pub title: String,
+    /// Optional description, up to 1000 characters.
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+/// Body of task update: any subset of the fields.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateTask {
+    /// New title.
+    #[serde(default)]
+    pub title: Option<String>,
+    /// New description (empty string clears it).
+    #[serde(default)]
+    pub description: Option<String>,
+    /// New completion state.
+    #[serde(default)]
+    pub completed: Option<bool>,
+}
+
+/// List the user's tasks.
+#[utoipa::path(get, path = "/api/{user_id}/tasks", tag = "tasks",
+    params(("user_id" = Uuid, Path, description = "The signed-in user's id"), ListQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Tasks, oldest first", body = [Task]),
+        (status = 400, description = "Bad status filter", body = crate::error::ErrorBody),
+        (status = 401, description = "Missing or invalid token", body = crate::error::ErrorBody),
+        (status = 403, description = "Path user is not the token's subject", body = crate::error::ErrorBody),
+    ))]
+pub async fn list_handler(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> Result<Json<Vec<Task>>> {
+    let filter = match q.status.as_deref() {
+        None => StatusFilter::All,
+        Some(s) => StatusFilter::parse(s).ok_or_else(|| {
+            Error::BadRequest(format!(
+                "status: must be all, pending or completed (got {:?})",
+                s.chars().take(40).collect::<String>()
+            ))
+        })?,
+    };
+    state.require_ready()?;
+    Ok(Json(list(&state.pool, user, filter).await?))
+}
+
+/// Create a task.
+#[utoipa::path(post, path = "/api/{user_id}/tasks", tag = "tasks",
+    params(("user_id" = Uuid, Path, description = "The signed-in user's id")),
+    request_body = CreateTask,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Created", body = Task),
+        (status = 422, description = "Invalid field", body = crate::error::ErrorBody),
+    ))]
+pub async fn create_handler(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiJson(body): ApiJson<CreateTask>,
+) -> Result<(StatusCode, Json<Task>)> {
+    validate_title(&body.title)?;
+    validate_description(body.description.as_deref())?;
+    state.require_ready()?;
+    let t = create(&state.pool, user, &body.title, body.description.as_deref()).await?;
+    Ok((StatusCode::CREATED, Json(t)))
+}
+
+/// Get one task.
+#[utoipa::path(get, path = "/api/{user_id}/tasks/{id}", tag = "tasks",
+    params(("user_id" = Uuid, Path), ("id" = i64, Path)),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The task", body = Task),
+        (status = 404, description = "No such task for this user", body = crate::error::ErrorBody),
+    ))]
+pub async fn get_handler(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiPath((_, id)): ApiPath<(String, i64)>,
+) -> Result<Json<Task>> {
+    state.require_ready()?;
+    Ok(Json(get(&state.pool, user, id).await?))
+}
+
+/// Update a task (any subset of title, description, completed).
+#[utoipa::path(put, path = "/api/{user_id}/tasks/{id}", tag = "tasks",
+    params(("user_id" = Uuid, Path), ("id" = i64, Path)),
+    request_body = UpdateTask,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Updated", body = Task),
+        (status = 404, description = "No such task for this user", body = crate::error::ErrorBody),
+        (status = 422, description = "Invalid field", body = crate::error::ErrorBody),
+    ))]
+pub async fn update_handler(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiPath((_, id)): ApiPath<(String, i64)>,
+    ApiJson(body): ApiJson<UpdateTask>,
+) -> Result<Json<Task>> {
+    state.require_ready()?;
+    let change = Change {
+        title: body.title,
+        description: body.description,
+        completed: body.completed,
+    };
+    Ok(Json(update(&state.pool, user, id, change).await?))
+}
+
+/// Delete a task.
+#[utoipa::path(delete, path = "/api/{user_id}/tasks/{id}", tag = "tasks",
+    params(("user_id" = Uuid, Path), ("id" = i64, Path)),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Deleted; the task as it was", body = Task),
+        (status = 404, description = "No such task for this user", body = crate::error::ErrorBody),
+    ))]
+pub async fn delete_handler(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiPath((_, id)): ApiPath<(String, i64)>,
+) -> Result<Json<Task>> {
+    state.require_ready()?;
+    Ok(Json(delete(&state.pool, user, id).await?))
+}
+
+/// Mark a task completed.
+#[utoipa::path(patch, path = "/api/{user_id}/tasks/{id}/complete", tag = "tasks",
+    params(("user_id" = Uuid, Path), ("id" = i64, Path)),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Completed", body = Task),
+        (status = 404, description = "No such task for this user", body = crate::error::ErrorBody),
+    ))]
+pub async fn complete_handler(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiPath((_, id)): ApiPath<(String, i64)>,
+) -> Result<Json<Task>> {
+    state.require_ready()?;
+    let change = Change {
+        completed: Some(true),
+        ..Change::default()
+    };
+    Ok(Json(update(&state.pool, user, id, change).await?))
+}

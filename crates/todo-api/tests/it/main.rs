@@ -1,0 +1,8 @@
+//! Integration tests of todo-api against a real PostgreSQL (DATABASE_URL, a superuser: each
+//! test creates and drops its own database, so tests run in parallel).
+#![allow(clippy::unwrap_used, missing_docs)]
+
+mod common;
+
+mod auth;
+mod tasks;
