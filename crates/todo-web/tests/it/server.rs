@@ -1,0 +1,237 @@
+//! The server on its own: assets, caching, compression, security headers, probes, and the
+//! binary's configuration errors, health check and graceful shutdown.
+
+use std::time::{Duration, Instant};
+
+use exec::Cmd;
+
+use crate::support::{Web, free_port, http};
+
+/// A todo-web whose backend is nowhere: everything here must work without one.
+async fn lone_web() -> Web {
+    Web::start(&format!("http://127.0.0.1:{}", free_port())).await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn page_and_assets_are_cached_and_compressed() {
+    let web = lone_web().await;
+    let c = http();
+
+    let page = c.get(web.url("/")).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert_eq!(page.headers()["cache-control"], "no-cache");
+    let etag = page.headers()["etag"].to_str().unwrap().to_owned();
+    let html = page.text().await.unwrap();
+    assert!(
+        !html.contains("<script>") && !html.contains("style="),
+        "inline script/style breaks the CSP"
+    );
+
+    // Revalidation: same ETag → 304 without a body; another ETag → 200.
+    let again = c
+        .get(web.url("/"))
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 304);
+    assert!(again.bytes().await.unwrap().is_empty());
+    let stale = c
+        .get(web.url("/"))
+        .header("if-none-match", "\"stale\"")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stale.status(), 200);
+
+    // The page references content-hashed names, which are immutable.
+    let js = html
+        .split('"')
+        .find(|s| s.starts_with("/assets/app.") && s.ends_with(".js"))
+        .expect("hashed app.js in the page")
+        .to_owned();
+    assert_ne!(js, "/assets/app.js");
+    let hashed = c.get(web.url(&js)).send().await.unwrap();
+    assert_eq!(hashed.status(), 200);
+    assert_eq!(
+        hashed.headers()["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
+    assert!(
+        hashed.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/javascript")
+    );
+    let plain_js = hashed.bytes().await.unwrap();
+
+    // gzip when asked for, with its own ETag; identity otherwise.
+    let gz = c
+        .get(web.url(&js))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gz.headers()["content-encoding"], "gzip");
+    assert_eq!(gz.headers()["vary"], "Accept-Encoding");
+    let gz_etag = gz.headers()["etag"].to_str().unwrap().to_owned();
+    let gz_bytes = gz.bytes().await.unwrap();
+    assert!(gz_bytes.len() < plain_js.len());
+    let mut decoded = Vec::new();
+    std::io::Read::read_to_end(
+        &mut flate2::read::GzDecoder::new(&gz_bytes[..]),
+        &mut decoded,
+    )
+    .unwrap();
+    assert_eq!(decoded, plain_js);
+    let identity = c.get(web.url(&js)).send().await.unwrap();
+    assert!(identity.headers().get("content-encoding").is_none());
+    assert_ne!(identity.headers()["etag"].to_str().unwrap(), gz_etag);
+
+    // Unhashed names still work but must be revalidated.
+    let css = c.get(web.url("/assets/app.css")).send().await.unwrap();
+    assert_eq!(css.status(), 200);
+    assert_eq!(css.headers()["cache-control"], "no-cache");
+
+    let missing = c
+        .get(web.url("/assets/nope.js"))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 404);
+    assert!(missing.text().await.unwrap().contains("Page not found"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_answer_carries_the_security_headers() {
+    let web = lone_web().await;
+    let c = http();
+    for path in [
+        "/",
+        "/assets/app.css",
+        "/healthz",
+        "/nope",
+        "/api/session",
+        "/api/anything",
+    ] {
+        let res = c.get(web.url(path)).send().await.unwrap();
+        let h = res.headers();
+        let csp = h["content-security-policy"].to_str().unwrap();
+        assert!(
+            !csp.contains("unsafe-inline") && !csp.contains("unsafe-eval"),
+            "{path}: {csp}"
+        );
+        assert!(csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
+        assert!(csp.contains("script-src 'self'"), "{path}: {csp}");
+        assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(h["referrer-policy"], "no-referrer", "{path}");
+        assert_eq!(h["x-frame-options"], "DENY", "{path}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn probes_answer_without_a_backend() {
+    let web = lone_web().await;
+    for path in ["/healthz", "/readyz"] {
+        let res = http().get(web.url(path)).send().await.unwrap();
+        assert_eq!(res.status(), 200, "{path}");
+    }
+}
+
+fn bin() -> String {
+    env!("CARGO_BIN_EXE_todo-web").to_owned()
+}
+
+#[test]
+fn invalid_config_exits_naming_the_variable() {
+    // (variable, bad value)
+    let check = |var: &str, value: &str| {
+        let out = Cmd::new(bin())
+            .env(var, value)
+            .env(
+                "PORT",
+                if var == "PORT" {
+                    value.to_owned()
+                } else {
+                    free_port().to_string()
+                },
+            )
+            .timeout(Duration::from_secs(30))
+            .run_unchecked()
+            .expect("run todo-web");
+        assert_ne!(out.status, 0, "{var}={value} was accepted");
+        assert!(
+            out.stderr.contains(var),
+            "{var}={value}: stderr does not name it:\n{}",
+            out.stderr
+        );
+    };
+    check("BACKEND_URL", "ftp://api:8000");
+    check("BACKEND_URL", "api:8000");
+    check("PORT", "eighty");
+    check("PORT", "70000");
+    check("BIND_ADDR", "localhost:3000");
+    check("COOKIE_SECURE", "sometimes");
+    check("LOG_FORMAT", "xml");
+    check("LOG_LEVEL", "[[[");
+    check("BACKEND_TIMEOUT_SECS", "0");
+}
+
+#[test]
+fn healthcheck_and_graceful_shutdown() {
+    let port = free_port();
+    let url = format!("http://127.0.0.1:{port}/healthz");
+
+    // Nothing listening yet: the health check fails.
+    let down = Cmd::new(bin())
+        .args(["healthcheck", "--url", &url])
+        .timeout(Duration::from_secs(30))
+        .run_unchecked()
+        .unwrap();
+    assert_ne!(down.status, 0);
+    assert!(down.stderr.contains(&url), "{}", down.stderr);
+
+    let server = Cmd::new(bin())
+        .env("PORT", port.to_string())
+        .env("BIND_ADDR", "127.0.0.1")
+        .env("LOG_FORMAT", "json")
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let probe = Cmd::new(bin())
+            .arg("healthcheck")
+            .env("PORT", port.to_string())
+            .timeout(Duration::from_secs(30))
+            .run_unchecked()
+            .unwrap();
+        if probe.status == 0 {
+            break;
+        }
+        if let Some(out) = server.try_wait().unwrap() {
+            panic!("todo-web exited: {}", out.stderr);
+        }
+        assert!(
+            Instant::now() < deadline,
+            "todo-web never became healthy: {}",
+            probe.stderr
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let ok = Cmd::new(bin())
+        .args(["healthcheck", "--url", &url])
+        .timeout(Duration::from_secs(30))
+        .run()
+        .expect("healthcheck of a running server");
+    assert_eq!(ok.status, 0);
+
+    // SIGTERM: the server drains and exits 0 on its own.
+    server.terminate().unwrap();
+    let out = server
+        .wait_timeout(Duration::from_secs(30))
+        .unwrap()
+        .expect("todo-web did not stop after SIGTERM");
+    assert_eq!(out.status, 0, "{}", out.stderr);
+    assert!(out.stderr.contains("todo-web stopped"), "{}", out.stderr);
+}
