@@ -4,7 +4,10 @@
 use exec::Cmd;
 
 fn todoctl(args: &[&str]) -> exec::Output {
-    Cmd::new(env!("CARGO_BIN_EXE_todoctl")).args(args.iter().copied()).run_unchecked().unwrap()
+    Cmd::new(env!("CARGO_BIN_EXE_todoctl"))
+        .args(args.iter().copied())
+        .run_unchecked()
+        .unwrap()
 }
 
 #[test]
@@ -15,8 +18,16 @@ fn version_and_help() {
         let text = format!("{}{}", out.stdout, out.stderr);
         assert!(text.contains(expect_fragment), "{args:?}: {text}");
     };
-    check(&["--version"], 0, concat!("todoctl ", env!("CARGO_PKG_VERSION")));
+    check(
+        &["--version"],
+        0,
+        concat!("todoctl ", env!("CARGO_PKG_VERSION")),
+    );
     check(&["--help"], 0, "--dry-run");
     check(&["--help"], 0, "--json");
-    check(&["--no-such-flag"], 2, "unexpected argument '--no-such-flag'");
+    check(
+        &["--no-such-flag"],
+        2,
+        "unexpected argument '--no-such-flag'",
+    );
 }
