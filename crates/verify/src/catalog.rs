@@ -1,0 +1,307 @@
+//! The rule catalog: every rule `chart check` applies, with its id, severity, rationale and fix.
+//!
+//! Ids are stable (ignore files and CI logs name them). `todoctl chart check --explain ID` can
+//! print [`Rule::rationale`] and [`Rule::fix`].
+
+use serde::Serialize;
+
+use crate::finding::Severity;
+
+/// One rule of the catalog.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Rule {
+    /// Stable id, e.g. `unknown-field`.
+    pub id: &'static str,
+    /// Severity of its findings.
+    pub severity: Severity,
+    /// One-line summary.
+    pub title: &'static str,
+    /// Why the rule exists: what goes wrong in a cluster without it.
+    pub rationale: &'static str,
+    /// How to fix a finding.
+    pub fix: &'static str,
+}
+
+const fn def(
+    id: &'static str,
+    severity: Severity,
+    title: &'static str,
+    rationale: &'static str,
+    fix: &'static str,
+) -> Rule {
+    Rule {
+        id,
+        severity,
+        title,
+        rationale,
+        fix,
+    }
+}
+
+use Severity::{Error, Warning};
+
+/// Every rule, in report order.
+pub const RULES: &[Rule] = &[
+    // Structure: can Kubernetes read what we send it?
+    def(
+        "yaml-invalid",
+        Error,
+        "Document is not valid YAML",
+        "helm and kubectl reject the whole release when one document does not parse.",
+        "Fix the YAML at the reported line (indentation, quoting, a template that printed an unquoted value).",
+    ),
+    def(
+        "unknown-kind",
+        Error,
+        "apiVersion/kind is not a known Kubernetes type",
+        "An object whose apiVersion/kind the checker does not know cannot be validated; a typo (apps/v1beta1, Deploymnet) is rejected by the API server at install time.",
+        "Use a current apiVersion/kind; for a CustomResource, ignore this rule for the object with a reason.",
+    ),
+    def(
+        "object-invalid",
+        Error,
+        "Object does not match its Kubernetes type",
+        "A wrong type (a string where a number is expected) or a missing required field is rejected by the API server, after the release is half applied.",
+        "Fix the field named in the message; `kubectl explain KIND.FIELD` shows its type.",
+    ),
+    def(
+        "unknown-field",
+        Error,
+        "Field unknown to the Kubernetes type",
+        "Kubernetes silently drops fields it does not know: a typo such as `livenessProb` leaves the pod without a probe and nothing complains.",
+        "Correct the spelling or the indentation; `kubectl explain KIND.FIELD` lists the valid fields.",
+    ),
+    def(
+        "duplicate-object",
+        Error,
+        "Two objects with the same kind and name",
+        "The second one overwrites the first at apply time; one of them never exists.",
+        "Give each object its own name (use the chart's fullname helper with a component suffix).",
+    ),
+    // Pod Security Standard "restricted".
+    def(
+        "pss-privileged",
+        Error,
+        "Privileged container (PSS restricted)",
+        "A privileged container is root on the node.",
+        "Remove `securityContext.privileged: true`.",
+    ),
+    def(
+        "pss-host-namespaces",
+        Error,
+        "Pod shares host network, PID or IPC namespace (PSS restricted)",
+        "Host namespaces let the pod see and talk to everything on the node.",
+        "Remove hostNetwork, hostPID and hostIPC.",
+    ),
+    def(
+        "pss-host-path",
+        Error,
+        "hostPath volume (PSS restricted)",
+        "A hostPath volume exposes the node's filesystem to the pod.",
+        "Use a PersistentVolumeClaim, emptyDir, ConfigMap or Secret volume.",
+    ),
+    def(
+        "pss-host-port",
+        Error,
+        "hostPort on a container (PSS restricted)",
+        "hostPort binds the node's port and limits scheduling to one pod per node.",
+        "Remove hostPort and expose the container through a Service.",
+    ),
+    def(
+        "pss-run-as-non-root",
+        Error,
+        "Container may run as root (PSS restricted)",
+        "Without runAsNonRoot and a numeric non-zero runAsUser, an image whose USER is root runs as root.",
+        "Set `runAsNonRoot: true` and a numeric `runAsUser` other than 0 on the pod or the container.",
+    ),
+    def(
+        "pss-privilege-escalation",
+        Error,
+        "Privilege escalation allowed (PSS restricted)",
+        "setuid binaries can regain privileges unless allowPrivilegeEscalation is false.",
+        "Set `securityContext.allowPrivilegeEscalation: false` on the container.",
+    ),
+    def(
+        "pss-capabilities",
+        Error,
+        "Capabilities not dropped (PSS restricted)",
+        "Containers keep a default set of Linux capabilities unless ALL are dropped; only NET_BIND_SERVICE may be added back.",
+        "Set `securityContext.capabilities.drop: [\"ALL\"]` and add nothing but NET_BIND_SERVICE.",
+    ),
+    def(
+        "pss-seccomp",
+        Error,
+        "No seccomp profile (PSS restricted)",
+        "Without RuntimeDefault (or Localhost) seccomp every syscall is allowed.",
+        "Set `securityContext.seccompProfile.type: RuntimeDefault` on the pod or the container.",
+    ),
+    def(
+        "read-only-root-filesystem",
+        Error,
+        "Writable root filesystem",
+        "A writable root filesystem lets an attacker persist tools in the container; our images need no writes outside mounted volumes.",
+        "Set `securityContext.readOnlyRootFilesystem: true` and mount an emptyDir where the app writes (e.g. /tmp).",
+    ),
+    // Probes, resources, images.
+    def(
+        "probes-missing",
+        Error,
+        "Startup, liveness or readiness probe missing",
+        "Without readiness a pod gets traffic before it can serve; without liveness a hung process is never restarted; without startup a slow start is killed by liveness.",
+        "Add the missing probe (our services: startup and readiness on /readyz, liveness on /healthz, port `http`).",
+    ),
+    def(
+        "probe-port",
+        Error,
+        "Probe points at a port the container does not declare",
+        "A probe on an undeclared port (or a misspelled port name) fails forever: the pod never becomes Ready or is restarted in a loop.",
+        "Point the probe at a named port from the container's `ports` list.",
+    ),
+    def(
+        "resources-missing",
+        Error,
+        "CPU/memory requests or limits missing",
+        "Without requests the scheduler cannot place the pod sensibly and an HPA cannot compute utilization; without limits one pod can starve the node.",
+        "Set resources.requests.cpu, requests.memory, limits.cpu and limits.memory.",
+    ),
+    def(
+        "image-tag",
+        Error,
+        "Image without a tag or with :latest",
+        "A moving tag means the cluster may run an image other than the one that was built and tested, and a node keeps a stale copy.",
+        "Tag images by content (the deploy kit sets the hash) or pin a digest.",
+    ),
+    def(
+        "image-pull-policy",
+        Warning,
+        "Image pull policy implicit or incoherent",
+        "The implicit policy depends on the tag (Always for :latest, IfNotPresent otherwise), which hides the choice; Always on a digest-pinned image only adds registry round-trips.",
+        "Set imagePullPolicy explicitly: Never for images loaded into Minikube, IfNotPresent for content-tagged images.",
+    ),
+    // Wiring between objects.
+    def(
+        "service-selector",
+        Error,
+        "Service selects no pod template",
+        "A Service whose selector matches no pod has no endpoints: every connection is refused.",
+        "Make the Service selector a subset of the pod template's labels.",
+    ),
+    def(
+        "service-target-port",
+        Error,
+        "Service targetPort not declared by the selected pods",
+        "Traffic to a targetPort the container does not declare goes nowhere (or to the wrong process).",
+        "Use the container's port name as targetPort.",
+    ),
+    def(
+        "dangling-reference",
+        Error,
+        "Reference to a ConfigMap, Secret, PVC or ServiceAccount that is not in the render",
+        "A missing ConfigMap or Secret leaves the pod in CreateContainerConfigError; a missing PVC or ServiceAccount keeps it from being created.",
+        "Render the object with the chart, mark the reference optional, or (for objects created outside the chart) ignore the finding with a reason.",
+    ),
+    def(
+        "secret-in-configmap",
+        Error,
+        "Secret-looking key or value in a ConfigMap",
+        "ConfigMaps are readable by anyone who can read the namespace and end up in logs and dumps.",
+        "Move the value to a Secret and reference it with secretKeyRef.",
+    ),
+    def(
+        "secret-in-env",
+        Error,
+        "Secret-looking plain env value",
+        "A literal env value is stored in the Deployment spec, visible to `kubectl get -o yaml` and in helm's release history.",
+        "Reference a Secret with valueFrom.secretKeyRef (compose URLs with $(VAR) expansion).",
+    ),
+    def(
+        "duplicate-env",
+        Error,
+        "Same env name twice in a container",
+        "Only the last value wins, silently; the other setting is dead.",
+        "Keep one entry per name.",
+    ),
+    def(
+        "pdb-replicas",
+        Error,
+        "PodDisruptionBudget inconsistent with replicas",
+        "A PDB whose minAvailable is not below the replica count (or maxUnavailable 0) blocks every node drain; a PDB that selects no workload protects nothing.",
+        "Keep minAvailable below the replica count (or the HPA's minReplicas) and select the workload's pod labels.",
+    ),
+    def(
+        "hpa-target",
+        Error,
+        "HorizontalPodAutoscaler targets no workload in the render",
+        "An HPA whose scaleTargetRef names a missing workload does nothing.",
+        "Point scaleTargetRef at the Deployment or StatefulSet by kind and name.",
+    ),
+    def(
+        "hpa-fixed-replicas",
+        Error,
+        "Workload scaled by an HPA also fixes spec.replicas",
+        "Every `helm upgrade` resets the replica count the HPA chose, causing a scale-down spike.",
+        "Omit spec.replicas when autoscaling is enabled.",
+    ),
+    def(
+        "nodeport-range",
+        Error,
+        "NodePort outside 30000-32767",
+        "The API server rejects node ports outside the default range.",
+        "Pick a node port between 30000 and 32767, or leave it unset.",
+    ),
+    def(
+        "config-checksum",
+        Error,
+        "Pod consumes a ConfigMap or Secret without a checksum/* annotation",
+        "Without a checksum annotation on the pod template a config or secret change does not roll the pods: they keep the old values until something else restarts them.",
+        "Add `checksum/config` (ConfigMaps) or `checksum/secret` (Secrets) annotations with `sha256sum` of the rendered template.",
+    ),
+    def(
+        "netpol-missing-edge",
+        Error,
+        "NetworkPolicy blocks traffic the app needs",
+        "A pod that reaches a Service by URL (frontend -> backend -> database) is cut off when the target's NetworkPolicy does not admit it.",
+        "Allow the calling pod's labels in the target's ingress `from` list.",
+    ),
+    def(
+        "netpol-open",
+        Error,
+        "NetworkPolicy admits traffic nothing in the app needs",
+        "Internal pods (backend, database) should admit only their callers; anything else in is lateral-movement surface.",
+        "Restrict ingress to podSelectors of the pods that call the Service; only entry points (NodePort/LoadBalancer/Ingress) take outside traffic.",
+    ),
+    def(
+        "recommended-labels",
+        Warning,
+        "app.kubernetes.io/name or app.kubernetes.io/instance label missing",
+        "Tools (kubectl, dashboards, `helm`, our verify live) find objects by these labels.",
+        "Add the chart's common labels helper to the object (and the pod template).",
+    ),
+    def(
+        "statefulset-service-name",
+        Error,
+        "StatefulSet serviceName names no headless Service in the render",
+        "Pods of a StatefulSet get stable DNS names only through its governing headless Service.",
+        "Render a Service with clusterIP: None and use its name as serviceName.",
+    ),
+    def(
+        "automount-token",
+        Error,
+        "ServiceAccount token mounted into pods",
+        "Our pods never call the Kubernetes API; a mounted token is a credential for an attacker.",
+        "Set automountServiceAccountToken: false on the ServiceAccount and the pod spec.",
+    ),
+    // Local end-to-end (`verify local`): chart <-> app drift.
+    def(
+        "env-unread",
+        Error,
+        "Env var set by the chart that the app never reads",
+        "A misspelled or obsolete variable is silently ignored: the setting the chart means to apply never happens.",
+        "Use the name from the app's --help ([env: NAME]) or remove it.",
+    ),
+];
+
+/// The rule with this id.
+pub fn rule(id: &str) -> Option<&'static Rule> {
+    RULES.iter().find(|r| r.id == id)
+}

@@ -1,0 +1,219 @@
+//! `chart check`: render (or read) manifests, parse strictly, apply the rules and ignores, and
+//! report.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use crate::catalog;
+use crate::error::Result;
+use crate::finding::{Finding, Severity};
+use crate::ignores::{Ignore, Ignores};
+use crate::manifest;
+use crate::render::Render;
+use crate::rules;
+
+/// The result of checking one manifest stream (one chart profile, or one file).
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckReport {
+    /// What was checked, e.g. `helm/todo-chatbot` or `manifests.yaml`.
+    pub target: String,
+    /// The chart profile, when a chart was rendered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
+    /// The helm that rendered it (`helm version --short`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub helm: Option<String>,
+    /// The `--kube-version` used.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kube_version: Option<String>,
+    /// Non-empty documents.
+    pub documents: usize,
+    /// Objects that parsed into a Kubernetes type.
+    pub objects: usize,
+    /// Every finding, ignored ones included (marked), errors first.
+    pub findings: Vec<Finding>,
+    /// Ignore entries that matched nothing (candidates for removal).
+    pub unused_ignores: Vec<Ignore>,
+}
+
+impl CheckReport {
+    /// No finding fails the check.
+    pub fn passed(&self) -> bool {
+        !self.findings.iter().any(Finding::is_failing)
+    }
+
+    /// Counts of (failing errors, warnings not ignored, ignored findings).
+    pub fn counts(&self) -> (usize, usize, usize) {
+        let errors = self.findings.iter().filter(|f| f.is_failing()).count();
+        let ignored = self.findings.iter().filter(|f| f.ignored.is_some()).count();
+        let warnings = self
+            .findings
+            .iter()
+            .filter(|f| f.severity == Severity::Warning && f.ignored.is_none())
+            .count();
+        (errors, warnings, ignored)
+    }
+
+    /// Distinct rule ids of the findings that are not ignored (handy in tests and scripts).
+    pub fn rule_ids(&self) -> std::collections::BTreeSet<String> {
+        self.findings
+            .iter()
+            .filter(|f| f.ignored.is_none())
+            .map(|f| f.rule.clone())
+            .collect()
+    }
+}
+
+/// Checks a manifest stream (rendered by anything: helm, kustomize, a file): strict parse, every
+/// rule, then the ignores (`profile` selects profile-scoped ignores).
+pub fn check_manifests(
+    text: &str,
+    target: &str,
+    profile: Option<&str>,
+    ignores: &Ignores,
+) -> CheckReport {
+    let parsed = manifest::parse_stream(text);
+    let mut findings = parsed.findings;
+    findings.extend(rules::apply(&parsed.objects));
+    findings.sort_by(|a, b| {
+        (b.severity, &a.object, &a.rule, &a.path).cmp(&(a.severity, &b.object, &b.rule, &b.path))
+    });
+    findings.dedup();
+    let unused_ignores = ignores.apply(&mut findings, profile);
+    CheckReport {
+        target: target.to_owned(),
+        profile: profile.map(str::to_owned),
+        helm: None,
+        kube_version: None,
+        documents: parsed.documents,
+        objects: parsed.objects.len(),
+        findings,
+        unused_ignores,
+    }
+}
+
+/// Renders a chart profile with real helm and checks it.
+pub fn check_chart(render: &Render, profile: &str, ignores: &Ignores) -> Result<CheckReport> {
+    let text = render.render(profile)?;
+    let mut report = check_manifests(
+        &text,
+        &render.chart.display().to_string(),
+        Some(profile),
+        ignores,
+    );
+    report.helm = Some(render.helm_version()?);
+    report.kube_version = Some(render.kube_version.clone());
+    Ok(report)
+}
+
+/// Several [`CheckReport`]s (one per profile, or per helm) printed as one.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ChartReport {
+    /// One report per checked profile.
+    pub checks: Vec<CheckReport>,
+}
+
+impl ChartReport {
+    /// Every check passed.
+    pub fn passed(&self) -> bool {
+        self.checks.iter().all(CheckReport::passed)
+    }
+}
+
+/// Checks the given profiles (every profile of the chart when `profiles` is empty).
+pub fn check_profiles(
+    render: &Render,
+    profiles: &[String],
+    ignores: &Ignores,
+) -> Result<ChartReport> {
+    let all;
+    let profiles = if profiles.is_empty() {
+        all = render.profiles()?;
+        &all
+    } else {
+        profiles
+    };
+    let mut report = ChartReport::default();
+    for p in profiles {
+        report.checks.push(check_chart(render, p, ignores)?);
+    }
+    Ok(report)
+}
+
+/// Where a chart's own ignore file lives by convention: `<chart>/verify-ignores.yaml`.
+pub fn default_ignores_path(chart: &std::path::Path) -> PathBuf {
+    chart.join("verify-ignores.yaml")
+}
+
+impl fmt::Display for CheckReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "chart check: {}", self.target)?;
+        if let Some(p) = &self.profile {
+            write!(f, " (profile {p}")?;
+            if let Some(h) = &self.helm {
+                write!(f, ", helm {h}")?;
+            }
+            if let Some(k) = &self.kube_version {
+                write!(f, ", kube {k}")?;
+            }
+            write!(f, ")")?;
+        }
+        writeln!(
+            f,
+            ": {} objects in {} documents",
+            self.objects, self.documents
+        )?;
+        for finding in &self.findings {
+            let sev = match (finding.ignored.is_some(), finding.severity) {
+                (true, _) => "ignored",
+                (false, Severity::Error) => "ERROR",
+                (false, Severity::Warning) => "warning",
+            };
+            write!(f, "  {sev:<8} {:<26} {}", finding.rule, finding.object)?;
+            if let Some(p) = &finding.path {
+                write!(f, "  {p}")?;
+            }
+            writeln!(f)?;
+            writeln!(f, "           {}", finding.message)?;
+            if let Some(reason) = &finding.ignored {
+                writeln!(f, "           ignored: {reason}")?;
+            } else if let Some(rule) = catalog::rule(&finding.rule) {
+                writeln!(f, "           fix: {}", rule.fix)?;
+            }
+            if let Some(src) = &finding.source {
+                writeln!(f, "           in: {src}")?;
+            }
+        }
+        for ig in &self.unused_ignores {
+            writeln!(
+                f,
+                "  note     unused ignore for rule {}{}: it matched nothing; remove it?",
+                ig.rule,
+                ig.object
+                    .as_deref()
+                    .map(|o| format!(" on {o}"))
+                    .unwrap_or_default()
+            )?;
+        }
+        let (errors, warnings, ignored) = self.counts();
+        writeln!(
+            f,
+            "  {}: {errors} error(s), {warnings} warning(s), {ignored} ignored",
+            if self.passed() { "PASS" } else { "FAIL" }
+        )
+    }
+}
+
+impl fmt::Display for ChartReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, c) in self.checks.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{c}")?;
+        }
+        Ok(())
+    }
+}

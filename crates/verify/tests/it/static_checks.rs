@@ -1,0 +1,330 @@
+use std::path::{Path, PathBuf};
+
+use verify::{Ignores, Render, check_manifests, check_profiles};
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn chart() -> PathBuf {
+    workspace().join("helm/todo-chatbot")
+}
+
+/// The tools folder first on PATH, as `just test` and CI do.
+pub fn tools_path() -> String {
+    let tools = workspace().join(".tools/bin");
+    format!(
+        "{}:{}",
+        tools.display(),
+        std::env::var("PATH").unwrap_or_default()
+    )
+}
+
+/// A helm binary: `$HELM`/`$HELM3`, else PATH with the tools folder first. Panics when missing.
+pub fn helm_path(name: &str) -> String {
+    let path = tools_path();
+    exec::resolve_with(name, |k| {
+        if k == "PATH" {
+            Some(path.clone().into())
+        } else {
+            std::env::var_os(k)
+        }
+    })
+    .unwrap_or_else(|e| panic!("{e}"))
+    .display()
+    .to_string()
+}
+
+#[test]
+fn real_chart_passes_every_profile_with_both_helm_majors() {
+    for helm in ["helm", "helm3"] {
+        let mut render = Render::new(chart());
+        render.helm = helm_path(helm);
+        let report = check_profiles(&render, &[], &project_ignores()).unwrap();
+        println!("{report}");
+        assert_eq!(report.checks.len(), 3, "default, dev, prod");
+        assert!(report.passed(), "{report}");
+    }
+}
+
+fn project_ignores() -> Ignores {
+    Ignores::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("ignores/todo-chatbot.yaml")).unwrap()
+}
+
+#[test]
+fn real_chart_prod_needs_its_written_ignores_and_nothing_else() {
+    let mut render = Render::new(chart());
+    render.helm = helm_path("helm");
+    let report = verify::check_chart(&render, "prod", &Ignores::default()).unwrap();
+    let subjects: Vec<_> = report
+        .findings
+        .iter()
+        .map(|f| (f.rule.as_str(), f.subject.clone().unwrap_or_default()))
+        .collect();
+    assert_eq!(
+        subjects,
+        [
+            (
+                "dangling-reference",
+                "Secret/todo-chatbot-database".to_owned()
+            ),
+            ("dangling-reference", "Secret/todo-chatbot-tls".to_owned()),
+        ],
+        "{report}"
+    );
+    let ignored = verify::check_chart(&render, "prod", &project_ignores()).unwrap();
+    assert!(ignored.passed(), "{ignored}");
+    assert_eq!(ignored.counts(), (0, 0, 2));
+    assert!(ignored.unused_ignores.is_empty());
+}
+
+#[test]
+fn broken_chart_copy_fails_through_real_helm() {
+    // A test copy of the chart with the example typo: the real chart stays untouched.
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&chart(), dir.path());
+    let template = dir.path().join("templates/deployment-backend.yaml");
+    let text = std::fs::read_to_string(&template).unwrap();
+    assert!(text.contains("livenessProbe:"));
+    std::fs::write(&template, text.replace("livenessProbe:", "livenessProb:")).unwrap();
+    for helm in ["helm", "helm3"] {
+        let mut render = Render::new(dir.path());
+        render.helm = helm_path(helm);
+        let report = verify::check_chart(&render, "dev", &Ignores::default()).unwrap();
+        assert!(!report.passed());
+        let text = report.to_string();
+        assert!(
+            text.contains("unknown-field              Deployment/todo-chatbot-backend  spec.template.spec.containers[0].livenessProb"),
+            "{text}"
+        );
+        assert_eq!(
+            report.rule_ids().into_iter().collect::<Vec<_>>(),
+            ["probes-missing", "unknown-field"]
+        );
+    }
+}
+
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn unknown_profile_is_a_clear_error() {
+    let mut render = Render::new(chart());
+    render.helm = helm_path("helm");
+    let err = verify::check_chart(&render, "staging", &Ignores::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("values-staging.yaml") && err.contains("default, dev, prod"),
+        "{err}"
+    );
+}
+
+#[test]
+fn ignores_need_a_reason_and_a_known_rule() {
+    let check = |yaml: &str, expect: &str| {
+        let err = Ignores::parse(yaml).unwrap_err();
+        assert!(err.contains(expect), "{err}");
+    };
+    check(
+        "ignores:\n  - rule: unknown-field\n    reason: ''\n",
+        "reason is required",
+    );
+    check(
+        "ignores:\n  - rule: no-such-rule\n    reason: because we must\n",
+        "unknown rule",
+    );
+    check(
+        "ignores:\n  - rule: unknown-field\n    reasn: typo in the key\n",
+        "reasn",
+    );
+}
+
+#[test]
+fn an_ignore_with_reason_silences_exactly_its_finding() {
+    let text = fixture("pss-host-path");
+    let ignores = Ignores::parse(
+        "ignores:\n  - rule: pss-host-path\n    object: StatefulSet/app-*\n    reason: minikube hostPath for the data directory\n  - rule: pss-seccomp\n    reason: nothing matches this one\n",
+    )
+    .unwrap();
+    let report = check_manifests(&text, "x", None, &ignores);
+    assert!(report.passed(), "{report}");
+    assert_eq!(report.counts(), (0, 0, 1));
+    assert_eq!(report.unused_ignores.len(), 1);
+    let text = report.to_string();
+    assert!(text.contains("ignored: minikube hostPath"), "{text}");
+    assert!(
+        text.contains("unused ignore for rule pss-seccomp"),
+        "{text}"
+    );
+    // Scoped to another object: the finding stays.
+    let other = Ignores::parse(
+        "ignores:\n  - rule: pss-host-path\n    object: Deployment/app-backend\n    reason: scoped to another object\n",
+    )
+    .unwrap();
+    assert!(!check_manifests(&fixture("pss-host-path"), "x", None, &other).passed());
+}
+
+#[test]
+fn empty_documents_and_lists_are_handled() {
+    let text = "---\n# Source: x/templates/empty.yaml\n---\n\n---\napiVersion: v1\nkind: List\nitems:\n  - apiVersion: v1\n    kind: ConfigMap\n    metadata: {name: a, labels: {app.kubernetes.io/name: a, app.kubernetes.io/instance: a}}\n    data: {X: \"y\"}\n";
+    let report = check_manifests(text, "x", None, &Ignores::default());
+    assert_eq!(report.objects, 1, "{report}");
+    assert!(report.passed(), "{report}");
+}
+
+#[test]
+fn json_report_names_rule_object_and_path() {
+    let report = check_manifests(
+        &fixture("unknown-field-probe"),
+        "x",
+        None,
+        &Ignores::default(),
+    );
+    let json = serde_json::to_value(&report).unwrap();
+    let finding = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "unknown-field")
+        .unwrap();
+    assert_eq!(finding["object"], "Deployment/app-frontend");
+    assert_eq!(
+        finding["path"],
+        "spec.template.spec.containers[0].livenessProb"
+    );
+    assert_eq!(finding["severity"], "error");
+}
+
+#[test]
+fn manifests_from_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("m.yaml");
+    std::fs::write(&path, fixture("nodeport-range")).unwrap();
+    let text = verify::read_manifests(&path).unwrap();
+    let report = check_manifests(&text, "m.yaml", None, &Ignores::default());
+    assert_eq!(
+        report.rule_ids().into_iter().collect::<Vec<_>>(),
+        ["nodeport-range"]
+    );
+    let err = verify::read_manifests(&dir.path().join("missing.yaml")).unwrap_err();
+    assert!(err.to_string().contains("missing.yaml"));
+}
+
+fn fixture(name: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/fixtures/{name}.yaml"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// Checks a corpus file and compares the distinct rule ids it raises with `expected`.
+fn check(name: &str, expected: &[&str]) -> Result<(), String> {
+    let report = check_manifests(&fixture(name), name, None, &Ignores::default());
+    let got: Vec<String> = report.rule_ids().into_iter().collect();
+    let mut want: Vec<String> = expected.iter().map(|s| (*s).to_owned()).collect();
+    want.sort();
+    if got == want {
+        Ok(())
+    } else {
+        Err(format!("{name}: expected {want:?}, got {got:?}\n{report}"))
+    }
+}
+
+const CORPUS: &[(&str, &[&str])] = &[
+    ("base", &[]),
+    ("yaml-invalid", &["yaml-invalid"]),
+    ("unknown-kind", &["unknown-kind"]),
+    // The Deployment cannot be typed, so its Service also loses its pods.
+    ("object-invalid", &["object-invalid", "service-selector"]),
+    ("unknown-field-top", &["unknown-field"]),
+    ("unknown-field-spec", &["unknown-field"]),
+    ("unknown-field-probe", &["unknown-field", "probes-missing"]),
+    ("unknown-field-deep", &["unknown-field"]),
+    ("unknown-field-pvc-template", &["unknown-field"]),
+    ("duplicate-object", &["duplicate-object"]),
+    ("pss-privileged", &["pss-privileged"]),
+    ("pss-host-namespaces", &["pss-host-namespaces"]),
+    ("pss-host-path", &["pss-host-path"]),
+    ("pss-host-port", &["pss-host-port"]),
+    ("pss-run-as-non-root", &["pss-run-as-non-root"]),
+    ("pss-privilege-escalation", &["pss-privilege-escalation"]),
+    ("pss-capabilities", &["pss-capabilities"]),
+    ("pss-seccomp", &["pss-seccomp"]),
+    ("read-only-root-filesystem", &["read-only-root-filesystem"]),
+    ("probes-missing", &["probes-missing"]),
+    ("probe-port", &["probe-port"]),
+    ("resources-missing", &["resources-missing"]),
+    ("image-tag-latest", &["image-tag"]),
+    ("image-tag-missing", &["image-tag"]),
+    ("image-pull-policy", &["image-pull-policy"]),
+    ("service-selector", &["service-selector"]),
+    ("service-target-port", &["service-target-port"]),
+    ("dangling-reference", &["dangling-reference"]),
+    ("dangling-reference-key", &["dangling-reference"]),
+    ("dangling-reference-sa", &["dangling-reference"]),
+    ("secret-in-configmap", &["secret-in-configmap"]),
+    ("secret-in-env", &["secret-in-env"]),
+    ("duplicate-env", &["duplicate-env"]),
+    ("pdb-replicas", &["pdb-replicas"]),
+    ("hpa-target", &["hpa-target"]),
+    ("hpa-fixed-replicas", &["hpa-fixed-replicas"]),
+    ("nodeport-range", &["nodeport-range"]),
+    ("config-checksum", &["config-checksum"]),
+    ("netpol-good", &[]),
+    ("netpol-missing-edge", &["netpol-missing-edge"]),
+    ("netpol-open", &["netpol-open"]),
+    ("netpol-open-pods", &["netpol-open"]),
+    ("recommended-labels", &["recommended-labels"]),
+    ("statefulset-service-name", &["statefulset-service-name"]),
+    ("automount-token", &["automount-token"]),
+];
+
+#[test]
+fn corpus_each_case_is_caught_by_its_rule() {
+    let failures: Vec<String> = CORPUS
+        .iter()
+        .filter_map(|(name, expected)| check(name, expected).err())
+        .collect();
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn corpus_covers_every_rule_of_the_catalog() {
+    let covered: std::collections::BTreeSet<&str> = CORPUS
+        .iter()
+        .flat_map(|(_, ids)| ids.iter().copied())
+        .collect();
+    let local_only = ["env-unread"];
+    let missing: Vec<&str> = verify::catalog::RULES
+        .iter()
+        .map(|r| r.id)
+        .filter(|id| !covered.contains(id) && !local_only.contains(id))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "rules without a corpus case: {missing:?}"
+    );
+}
+
+#[test]
+fn corpus_files_on_disk_are_all_in_the_table() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        if let Some(stem) = name.strip_suffix(".yaml") {
+            assert!(
+                CORPUS.iter().any(|(n, _)| *n == stem),
+                "{name} is not in CORPUS"
+            );
+        }
+    }
+}
