@@ -208,7 +208,13 @@ pub(crate) fn engine_rows(docker: &Found, podman: &Found) -> Vec<Check> {
                 } else {
                     "docker"
                 };
-                check.detail = format!("{} (not needed: {other} is usable)", check.detail);
+                let found = if found.is_present() {
+                    check.detail.as_str()
+                } else {
+                    "not found"
+                };
+                check.detail = format!("{found} (not needed: {other} is usable)");
+                check.fix = None;
             }
             check
         })

@@ -24,13 +24,23 @@ impl ProfileNeeds {
     /// Reads `values.yaml` and, unless `profile` is `default`, `values-<profile>.yaml` from
     /// `chart_dir`.
     pub fn read(chart_dir: &Path, profile: &str) -> Result<ProfileNeeds, Error> {
-        let mut merged = load(&chart_dir.join("values.yaml"))?;
-        let mut file = chart_dir.join("values.yaml");
-        if profile != "default" {
-            file = chart_dir.join(format!("values-{profile}.yaml"));
-            merge(&mut merged, load(&file)?);
+        let base_file = chart_dir.join("values.yaml");
+        let mut merged = load(&base_file)?;
+        if profile == "default" {
+            return ProfileNeeds::from_values(&merged, &base_file.display().to_string());
         }
-        ProfileNeeds::from_values(&merged, &file.display().to_string())
+        let file = chart_dir.join(format!("values-{profile}.yaml"));
+        let over = load(&file)?;
+        merge(&mut merged, over.clone());
+        ProfileNeeds::from_values(&merged, &base_file.display().to_string()).map_err(|e| match e {
+            // Blame the file that set the key: the profile's when it has it.
+            Error::ValuesKey { key, expected, .. } if has(&over, &key) => Error::ValuesKey {
+                path: file.display().to_string(),
+                key,
+                expected,
+            },
+            e => e,
+        })
     }
 
     /// The needs of already merged values; `origin` names them in errors.
@@ -101,7 +111,8 @@ impl ProfileNeeds {
             });
         }
 
-        if !get.bool("postgresql.enabled")? {
+        // The chart embeds PostgreSQL unless told not to.
+        if !get.bool_or("postgresql.enabled", true)? {
             let db_secret = get.str("externalDatabase.existingSecret")?;
             if !db_secret.is_empty() {
                 let key = get.str("externalDatabase.existingSecretKey")?;
@@ -171,7 +182,16 @@ fn load(path: &Path) -> Result<Value, Error> {
         path: path.display().to_string(),
         message: e.to_string(),
     })?;
-    Ok(value.unwrap_or(Value::Null))
+    // An empty file (or one holding only comments) overrides nothing.
+    Ok(value
+        .filter(|v| !v.is_null())
+        .unwrap_or_else(|| Value::Object(serde_json::Map::new())))
+}
+
+fn has(values: &Value, key: &str) -> bool {
+    key.split('.')
+        .try_fold(values, |v, part| v.get(part))
+        .is_some()
 }
 
 /// Helm's merge: maps merge key by key, anything else in `over` replaces `base`.
@@ -204,8 +224,12 @@ impl Lookup<'_> {
     }
 
     fn bool(&self, key: &str) -> Result<bool, Error> {
+        self.bool_or(key, false)
+    }
+
+    fn bool_or(&self, key: &str, default: bool) -> Result<bool, Error> {
         match self.find(key) {
-            None => Ok(false),
+            None => Ok(default),
             Some(Value::Bool(b)) => Ok(*b),
             Some(_) => Err(self.wrong(key, "true or false")),
         }

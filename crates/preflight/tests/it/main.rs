@@ -3,6 +3,10 @@
 //! checks against the real helm, kubectl, podman and docker client on this machine.
 #![allow(clippy::unwrap_used, missing_docs)]
 
+mod checks;
+mod fake;
+mod report;
+mod values;
 mod versions;
 
 use std::path::PathBuf;
