@@ -16,6 +16,8 @@ pub struct Rule {
     pub stdout: String,
     pub stderr: String,
     pub status: i32,
+    /// Shell to run instead of printing (may use $DIR, the fakes' directory).
+    pub shell: Option<String>,
 }
 
 pub fn reply(glob: &str, stdout: impl Into<String>) -> Rule {
@@ -24,6 +26,18 @@ pub fn reply(glob: &str, stdout: impl Into<String>) -> Rule {
         stdout: stdout.into(),
         stderr: String::new(),
         status: 0,
+        shell: None,
+    }
+}
+
+/// Runs `body` (POSIX sh; `$DIR` is the fakes' directory) when `$*` matches `glob`.
+pub fn shell(glob: &str, body: &str) -> Rule {
+    Rule {
+        glob: glob.into(),
+        stdout: String::new(),
+        stderr: String::new(),
+        status: 0,
+        shell: Some(body.into()),
     }
 }
 
@@ -33,6 +47,7 @@ pub fn fail(glob: &str, stderr: &str, status: i32) -> Rule {
         stdout: String::new(),
         stderr: stderr.into(),
         status,
+        shell: None,
     }
 }
 
@@ -57,11 +72,15 @@ impl Fakes {
     pub fn tool(&mut self, name: &str, rules: Vec<Rule>) -> String {
         let dir = self.dir.path().display().to_string();
         let mut script = format!(
-            "#!/bin/sh\nprintf '%s\\n' \"{name} $*\" >> '{dir}/calls.log'\n\
+            "#!/bin/sh\nDIR='{dir}'\nprintf '%s\\n' \"{name} $*\" >> '{dir}/calls.log'\n\
              if [ ! -t 0 ]; then cat >> '{dir}/{name}.stdin'; fi\ncase \"$*\" in\n"
         );
         for rule in rules {
             self.count += 1;
+            if let Some(body) = &rule.shell {
+                script.push_str(&format!("  {})\n{body}\n  ;;\n", rule.glob));
+                continue;
+            }
             let out = self.write(&format!("r{}.out", self.count), &rule.stdout);
             let err = self.write(&format!("r{}.err", self.count), &rule.stderr);
             script.push_str(&format!(

@@ -3,4 +3,5 @@
 mod fake;
 mod fixtures;
 mod kubectl;
+mod plan;
 mod rollout;

@@ -1,0 +1,108 @@
+//! `db backup FILE` / `db restore FILE`: pg_dump and psql inside the PostgreSQL pod, through
+//! `kubectl exec`, so no database port is ever exposed and no password leaves the cluster
+//! (the official image trusts its own Unix socket).
+
+use std::fs;
+use std::io::Write;
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::time::Duration;
+
+use exec::{Cmd, Runner};
+
+use crate::deploy::Cluster;
+use crate::error::{Error, Result};
+
+const DUMP_HEADER: &str = "-- PostgreSQL database dump";
+const DUMP_FOOTER: &str = "-- PostgreSQL database dump complete";
+
+/// `statefulset/<fullname>-postgresql`: kubectl picks its pod, so no lookup is needed.
+pub fn database_target(cluster: &Cluster) -> String {
+    format!("statefulset/{}-postgresql", cluster.fullname())
+}
+
+/// The `kubectl exec` that prints a plain-SQL dump (with DROP ... IF EXISTS, so a restore
+/// replaces what is there) on stdout.
+pub fn backup_cmd(cluster: &Cluster) -> Cmd {
+    cluster
+        .kubectl()
+        .cmd()
+        .args(["exec", &database_target(cluster), "--container", "postgresql", "--"])
+        .args([
+            "sh",
+            "-c",
+            "exec pg_dump --username=\"$POSTGRES_USER\" --dbname=\"$POSTGRES_DB\" --clean --if-exists --no-owner --no-privileges",
+        ])
+        .timeout(Duration::from_secs(600))
+}
+
+/// The `kubectl exec -i` that feeds a dump to psql in one transaction, stopping at the
+/// first error.
+pub fn restore_cmd(cluster: &Cluster) -> Cmd {
+    cluster
+        .kubectl()
+        .cmd()
+        .args(["exec", "--stdin", &database_target(cluster), "--container", "postgresql", "--"])
+        .args([
+            "sh",
+            "-c",
+            "exec psql --username=\"$POSTGRES_USER\" --dbname=\"$POSTGRES_DB\" --set=ON_ERROR_STOP=1 --single-transaction --quiet --no-psqlrc",
+        ])
+        .timeout(Duration::from_secs(600))
+}
+
+/// Dumps the database to `file` (mode 0600: it holds every user's data). The dump is checked
+/// for pg_dump's completion marker and written atomically, so a failed backup never leaves a
+/// truncated file behind. A dry run records the command and writes nothing.
+pub fn backup(runner: &Runner, cluster: &Cluster, file: &Path) -> Result<u64> {
+    let cmd = backup_cmd(cluster);
+    let out = runner.run(&cmd)?;
+    if runner.is_dry_run() {
+        return Ok(0);
+    }
+    if !out.stdout.starts_with("--") || !out.stdout.contains(DUMP_FOOTER) {
+        return Err(Error::Parse {
+            command: cmd.to_string(),
+            message: format!(
+                "the dump is incomplete (no `{DUMP_FOOTER}` line); {} was not written",
+                file.display()
+            ),
+        });
+    }
+    let io = |source| Error::Io {
+        action: "writing the backup to",
+        path: file.to_path_buf(),
+        source,
+    };
+    let dir = file
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".todo-chatbot-backup-")
+        .permissions(fs::Permissions::from_mode(0o600))
+        .tempfile_in(dir)
+        .map_err(io)?;
+    tmp.write_all(out.stdout.as_bytes()).map_err(io)?;
+    tmp.as_file().sync_all().map_err(io)?;
+    tmp.persist(file).map_err(|e| io(e.error))?;
+    Ok(out.stdout.len() as u64)
+}
+
+/// Loads `file` (a dump made by [`backup`]) into the database, replacing its tables. The file
+/// is checked first, also in a dry run.
+pub fn restore(runner: &Runner, cluster: &Cluster, file: &Path) -> Result<()> {
+    let dump = fs::read_to_string(file).map_err(|source| Error::Io {
+        action: "reading the backup",
+        path: file.to_path_buf(),
+        source,
+    })?;
+    if !dump.contains(DUMP_HEADER) || !dump.contains(DUMP_FOOTER) {
+        return Err(Error::Invalid(format!(
+            "{} is not a complete dump from `todoctl db backup` (no `{DUMP_HEADER}` ... `{DUMP_FOOTER}` lines)",
+            file.display()
+        )));
+    }
+    runner.run(&restore_cmd(cluster).stdin_bytes(dump))?;
+    Ok(())
+}

@@ -1,0 +1,89 @@
+//! `minikube start` with everything the chart needs.
+
+use std::time::Duration;
+
+use exec::{Cmd, Runner};
+
+use crate::error::Result;
+
+/// How to start (or re-start; it is idempotent) the Minikube profile.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct MinikubeOptions {
+    /// Profile name; minikube names the kube context after it.
+    pub profile: String,
+    /// `docker`, `podman`, `kvm2`, ...
+    pub driver: String,
+    /// CPUs for the node.
+    pub cpus: u32,
+    /// Memory for the node, in MiB.
+    pub memory_mib: u32,
+    /// Kubernetes version (`v1.33.1`).
+    pub kubernetes_version: String,
+    /// Addons: the default StorageClass and its provisioner (PostgreSQL's PVC), and
+    /// metrics-server (the HPA).
+    pub addons: Vec<String>,
+}
+
+impl Default for MinikubeOptions {
+    fn default() -> MinikubeOptions {
+        MinikubeOptions {
+            profile: DEFAULT_PROFILE.into(),
+            driver: "docker".into(),
+            cpus: 2,
+            memory_mib: 4096,
+            kubernetes_version: DEFAULT_KUBERNETES_VERSION.into(),
+            addons: vec![
+                "storage-provisioner".into(),
+                "default-storageclass".into(),
+                "metrics-server".into(),
+            ],
+        }
+    }
+}
+
+/// The Minikube profile (and so kube context) the kit uses unless told otherwise.
+pub const DEFAULT_PROFILE: &str = "todo-chatbot";
+
+/// The Kubernetes version the kit starts; the oldest it supports is 1.33.
+pub const DEFAULT_KUBERNETES_VERSION: &str = "v1.33.1";
+
+/// The `minikube start` command for `options`.
+pub fn start_cmd(program: &str, options: &MinikubeOptions) -> Cmd {
+    let mut cmd = Cmd::new(program)
+        .arg("start")
+        .arg(format!("--profile={}", options.profile))
+        .arg(format!("--driver={}", options.driver))
+        .arg(format!("--cpus={}", options.cpus))
+        .arg(format!("--memory={}", options.memory_mib))
+        .arg(format!(
+            "--kubernetes-version={}",
+            options.kubernetes_version
+        ));
+    for addon in &options.addons {
+        cmd = cmd.arg(format!("--addons={addon}"));
+    }
+    cmd.arg("--wait=all").timeout(Duration::from_secs(15 * 60))
+}
+
+/// Starts the profile (`minikube start ... --wait=all`), streaming minikube's progress lines
+/// to `on_line`. A dry run records the command.
+pub fn start(
+    runner: &Runner,
+    program: &str,
+    options: &MinikubeOptions,
+    on_line: impl FnMut(&str),
+) -> Result<()> {
+    runner.run_streaming(&start_cmd(program, options), on_line)?;
+    Ok(())
+}
+
+/// The command that gives a running profile more resources (used in doctor's advice):
+/// minikube cannot resize a node in place, so the profile is deleted and started again.
+pub fn resize_advice(options: &MinikubeOptions) -> String {
+    format!(
+        "minikube delete -p {p} && minikube start -p {p} --cpus={c} --memory={m} (or `todoctl minikube start --cpus {c} --memory {m}` after the delete)",
+        p = options.profile,
+        c = options.cpus.max(2) * 2,
+        m = options.memory_mib.max(2048) * 2,
+    )
+}
