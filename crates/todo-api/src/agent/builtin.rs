@@ -629,6 +629,7 @@ fn parse_list(lower: &str) -> Option<Intent> {
         "done",
         "left",
         "remaining",
+        "everything",
     ];
     let bare = matches!(
         lower,

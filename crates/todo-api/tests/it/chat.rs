@@ -1,0 +1,431 @@
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use todo_api::agent::builtin::{Field, Intent, TaskRef, parse};
+use todo_api::tasks::StatusFilter;
+
+use crate::common::{TestApp, TestDb};
+
+/// Pure parsing: phrase → intent, including the DESIGN §4 phrases and natural variants.
+#[test]
+fn builtin_parser_understands_everyday_phrasing() {
+    fn add(t: &str) -> Intent {
+        Intent::Add {
+            title: t.to_owned(),
+            description: None,
+        }
+    }
+    fn upd(id: i64, v: &str) -> Intent {
+        Intent::Update {
+            task: TaskRef::Id(id),
+            field: Field::Title,
+            value: v.to_owned(),
+        }
+    }
+    let title = |s: &str| TaskRef::Title(s.to_owned());
+    let cases: Vec<(&str, Intent)> = vec![
+        ("Add a task to buy groceries", add("Buy groceries")),
+        ("add buy milk", add("Buy milk")),
+        ("Add 'buy milk' to my list please", add("buy milk")),
+        ("remind me to call mom", add("Call mom")),
+        ("Remind me to call mom tomorrow!", add("Call mom tomorrow")),
+        ("I need to remember to pay bills", add("Pay bills")),
+        (
+            "Don't let me forget to water the plants",
+            add("Water the plants"),
+        ),
+        ("new task: file taxes", add("File taxes")),
+        (
+            "Could you create a task called Renew passport?",
+            add("Renew passport"),
+        ),
+        (
+            "add walk the dog with description before 8am",
+            Intent::Add {
+                title: "Walk the dog".to_owned(),
+                description: Some("before 8am".to_owned()),
+            },
+        ),
+        ("What's pending?", Intent::List(StatusFilter::Pending)),
+        ("show pending tasks", Intent::List(StatusFilter::Pending)),
+        (
+            "What do I still have to do?",
+            Intent::List(StatusFilter::Pending),
+        ),
+        (
+            "What have I completed?",
+            Intent::List(StatusFilter::Completed),
+        ),
+        (
+            "show completed tasks",
+            Intent::List(StatusFilter::Completed),
+        ),
+        ("list my tasks", Intent::List(StatusFilter::All)),
+        ("show me everything", Intent::List(StatusFilter::All)),
+        ("tasks", Intent::List(StatusFilter::All)),
+        ("Mark task 3 as complete", Intent::Complete(TaskRef::Id(3))),
+        ("mark task #3 done", Intent::Complete(TaskRef::Id(3))),
+        ("finish task 2", Intent::Complete(TaskRef::Id(2))),
+        ("complete task 12", Intent::Complete(TaskRef::Id(12))),
+        ("I finished task 5", Intent::Complete(TaskRef::Id(5))),
+        ("task 7 is done", Intent::Complete(TaskRef::Id(7))),
+        ("I need to finish task 2", Intent::Complete(TaskRef::Id(2))),
+        (
+            "mark the groceries task as done",
+            Intent::Complete(title("groceries")),
+        ),
+        ("Delete the meeting task", Intent::Delete(title("meeting"))),
+        ("remove task 4", Intent::Delete(TaskRef::Id(4))),
+        ("please delete task #4.", Intent::Delete(TaskRef::Id(4))),
+        (
+            "get rid of the task about the dentist",
+            Intent::Delete(title("the dentist")),
+        ),
+        (
+            "cancel 'Team meeting'",
+            Intent::Delete(title("Team meeting")),
+        ),
+        (
+            "Change task 1 to 'Call mom tonight'",
+            upd(1, "Call mom tonight"),
+        ),
+        ("rename task 1 to Call dad", upd(1, "Call dad")),
+        ("update task 2 to go to the gym", upd(2, "Go to the gym")),
+        ("edit task 3: buy oat milk", upd(3, "Buy oat milk")),
+        (
+            "change the description of task 4 to bring the slides",
+            Intent::Update {
+                task: TaskRef::Id(4),
+                field: Field::Description,
+                value: "bring the slides".to_owned(),
+            },
+        ),
+        (
+            "update task 4 description to bring the slides",
+            Intent::Update {
+                task: TaskRef::Id(4),
+                field: Field::Description,
+                value: "bring the slides".to_owned(),
+            },
+        ),
+        (
+            "rename the meeting task to Team sync",
+            Intent::Update {
+                task: title("meeting"),
+                field: Field::Title,
+                value: "Team sync".to_owned(),
+            },
+        ),
+        ("hello", Intent::Help),
+        ("help", Intent::Help),
+        ("", Intent::Help),
+        ("what's the weather like in Paris", Intent::Unknown),
+        ("mark task 3 as pending", Intent::Unknown),
+        ("asdf qwerty", Intent::Unknown),
+    ];
+    let mut failures = Vec::new();
+    for (phrase, want) in cases {
+        let got = parse(phrase);
+        if got != want {
+            failures.push(format!("{phrase:?}: want {want:?}, got {got:?}"));
+        }
+    }
+    assert!(failures.is_empty(), "misparsed:\n{}", failures.join("\n"));
+}
+
+async fn task_row(pool: &sqlx::PgPool, id: i64) -> Option<(String, Option<String>, bool)> {
+    sqlx::query_as("SELECT title, description, completed FROM tasks WHERE id = $1")
+        .bind(id)
+        .fetch_optional(pool)
+        .await
+        .unwrap()
+}
+
+async fn id_by_title(pool: &sqlx::PgPool, title: &str) -> Option<i64> {
+    sqlx::query_scalar("SELECT id FROM tasks WHERE title = $1")
+        .bind(title)
+        .fetch_optional(pool)
+        .await
+        .unwrap()
+}
+
+/// Asserts the reply made exactly one call to `tool` whose arguments contain `args`.
+fn assert_call(reply: &Value, tool: &str, args: &Value) {
+    let calls = reply["tool_calls"].as_array().expect("tool_calls array");
+    assert_eq!(calls.len(), 1, "one tool call expected: {reply}");
+    assert_eq!(calls[0]["name"], tool, "{reply}");
+    for (k, v) in args.as_object().unwrap() {
+        assert_eq!(&calls[0]["arguments"][k], v, "argument {k}: {reply}");
+    }
+    assert!(
+        calls[0]["result"].get("error").is_none(),
+        "tool failed: {reply}"
+    );
+}
+
+#[tokio::test]
+async fn builtin_agent_phrases_change_the_database() {
+    let db = TestDb::new().await;
+    let app = TestApp::start(&db.url).await;
+    let pool = db.pool().await;
+    let u = app.register("chat@example.com").await;
+    let dad = app.add_task(&u, "Call dad").await;
+    let plants = app.add_task(&u, "Water plants").await;
+    let rent = app.add_task(&u, "Pay rent").await;
+    let meeting = app.add_task(&u, "Team meeting").await;
+    let dentist = app.add_task(&u, "Book dentist").await;
+
+    let mut conv = None;
+    let mut say = async |msg: String| -> Value {
+        let r = app.chat(&u, conv, &msg).await;
+        conv = r["conversation_id"].as_i64();
+        r
+    };
+
+    // Adds.
+    for (phrase, title) in [
+        ("Add a task to buy groceries", "Buy groceries"),
+        ("add buy milk", "Buy milk"),
+        ("remind me to call mom", "Call mom"),
+        ("I need to remember to pay bills", "Pay bills"),
+        (
+            "Please add a new task called 'Renew passport'.",
+            "Renew passport",
+        ),
+    ] {
+        let r = say(phrase.to_owned()).await;
+        assert_call(&r, "add_task", &json!({"title": title}));
+        let id = id_by_title(&pool, title)
+            .await
+            .unwrap_or_else(|| panic!("{phrase}: no task {title}"));
+        assert_eq!(
+            r["tool_calls"][0]["result"],
+            json!({"task_id": id, "status": "created", "title": title})
+        );
+        assert!(r["response"].as_str().unwrap().contains(title), "{r}");
+    }
+
+    // Completes, by id and by title.
+    for (phrase, id) in [
+        (format!("Mark task {rent} as complete"), rent),
+        (format!("finish task {plants}"), plants),
+    ] {
+        let r = say(phrase.clone()).await;
+        assert_call(&r, "complete_task", &json!({"task_id": id}));
+        assert_eq!(r["tool_calls"][0]["result"]["status"], "completed");
+        assert!(
+            task_row(&pool, id).await.unwrap().2,
+            "{phrase}: not completed"
+        );
+    }
+    let groceries = id_by_title(&pool, "Buy groceries").await.unwrap();
+    let r = say("complete the groceries task".to_owned()).await;
+    assert_call(&r, "complete_task", &json!({"task_id": groceries}));
+    assert!(task_row(&pool, groceries).await.unwrap().2);
+
+    // Lists, with the right filter and the right content.
+    let r = say("What's pending?".to_owned()).await;
+    assert_call(&r, "list_tasks", &json!({"status": "pending"}));
+    let pending: i64 = sqlx::query_scalar("SELECT count(*) FROM tasks WHERE NOT completed")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(r["tool_calls"][0]["result"]["count"], pending);
+    assert!(r["response"].as_str().unwrap().contains("Call dad"), "{r}");
+    assert!(
+        !r["response"].as_str().unwrap().contains("Pay rent"),
+        "completed task listed as pending: {r}"
+    );
+    let r = say("show pending tasks".to_owned()).await;
+    assert_call(&r, "list_tasks", &json!({"status": "pending"}));
+    let r = say("What have I completed?".to_owned()).await;
+    assert_call(&r, "list_tasks", &json!({"status": "completed"}));
+    assert_eq!(r["tool_calls"][0]["result"]["count"], 3);
+    assert!(r["response"].as_str().unwrap().contains("Pay rent"), "{r}");
+    let r = say("show my tasks".to_owned()).await;
+    assert_call(&r, "list_tasks", &json!({}));
+    assert_eq!(r["tool_calls"][0]["result"]["count"], 10);
+
+    // Deletes, by title and by id.
+    let r = say("Delete the meeting task".to_owned()).await;
+    assert_call(&r, "delete_task", &json!({"task_id": meeting}));
+    assert!(
+        task_row(&pool, meeting).await.is_none(),
+        "meeting task still there"
+    );
+    let r = say(format!("remove task {dentist}")).await;
+    assert_call(&r, "delete_task", &json!({"task_id": dentist}));
+    assert!(task_row(&pool, dentist).await.is_none());
+
+    // Updates.
+    let r = say(format!("Change task {dad} to 'Call mom tonight'")).await;
+    assert_call(
+        &r,
+        "update_task",
+        &json!({"task_id": dad, "title": "Call mom tonight"}),
+    );
+    assert_eq!(task_row(&pool, dad).await.unwrap().0, "Call mom tonight");
+    let r = say(format!("rename task {dad} to Call dad tomorrow")).await;
+    assert_call(
+        &r,
+        "update_task",
+        &json!({"task_id": dad, "title": "Call dad tomorrow"}),
+    );
+    assert_eq!(task_row(&pool, dad).await.unwrap().0, "Call dad tomorrow");
+    let r = say(format!("update task {dad} description to bring the photos")).await;
+    assert_call(
+        &r,
+        "update_task",
+        &json!({"task_id": dad, "description": "bring the photos"}),
+    );
+    assert_eq!(
+        task_row(&pool, dad).await.unwrap().1.as_deref(),
+        Some("bring the photos")
+    );
+
+    // Every message and reply is stored in the one conversation.
+    let conv = conv.unwrap();
+    let (s, msgs) = app
+        .call(
+            Method::GET,
+            &format!("/api/{}/conversations/{conv}/messages", u.0),
+            Some(&u.1),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let msgs = msgs.as_array().unwrap();
+    assert_eq!(msgs.len(), 2 * 17);
+    assert_eq!(msgs[0]["role"], "user");
+    assert_eq!(msgs[0]["content"], "Add a task to buy groceries");
+    assert_eq!(msgs[1]["role"], "assistant");
+    assert_eq!(msgs[1]["tool_calls"][0]["name"], "add_task");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn builtin_agent_is_helpful_when_it_cannot_act() {
+    let db = TestDb::new().await;
+    let app = TestApp::start(&db.url).await;
+    let pool = db.pool().await;
+    let u = app.register("help@example.com").await;
+    let r1 = app.add_task(&u, "Write report").await;
+    let r2 = app.add_task(&u, "Read report").await;
+
+    // Not understood: no tool call, and examples of what works.
+    let r = app
+        .chat(&u, None, "what's the weather like in Paris?")
+        .await;
+    assert_eq!(r["tool_calls"], json!([]));
+    let text = r["response"].as_str().unwrap();
+    assert!(
+        text.contains("didn't understand") && text.contains("Add a task to buy groceries"),
+        "{text}"
+    );
+
+    // Ambiguous title: asks which one, changes nothing.
+    let r = app.chat(&u, None, "delete the report task").await;
+    assert_eq!(r["tool_calls"], json!([]));
+    let text = r["response"].as_str().unwrap();
+    assert!(
+        text.contains(&format!("#{r1}")) && text.contains(&format!("#{r2}")),
+        "{text}"
+    );
+    assert!(task_row(&pool, r1).await.is_some() && task_row(&pool, r2).await.is_some());
+
+    // No such title.
+    let r = app.chat(&u, None, "complete the unicorn task").await;
+    assert_eq!(r["tool_calls"], json!([]));
+    assert!(
+        r["response"].as_str().unwrap().contains("couldn't find"),
+        "{r}"
+    );
+
+    // No such id: the tool reports it and the reply says so.
+    let r = app.chat(&u, None, "complete task 99999").await;
+    assert_eq!(r["tool_calls"][0]["name"], "complete_task");
+    assert!(
+        r["tool_calls"][0]["result"]["error"]
+            .as_str()
+            .unwrap()
+            .contains("not found"),
+        "{r}"
+    );
+    assert!(r["response"].as_str().unwrap().contains("not found"), "{r}");
+
+    // An over-long title from chat is refused by the tool, nothing stored.
+    let r = app
+        .chat(&u, None, &format!("add {}", "x".repeat(300)))
+        .await;
+    assert!(
+        r["tool_calls"][0]["result"]["error"]
+            .as_str()
+            .unwrap()
+            .contains("title"),
+        "{r}"
+    );
+    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM tasks")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(n, 2);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn conversation_continues_after_restart() {
+    let db = TestDb::new().await;
+    let app = TestApp::start(&db.url).await;
+    let u = app.register("restart@example.com").await;
+    let r = app.chat(&u, None, "add a task to buy bread").await;
+    let conv = r["conversation_id"].as_i64().unwrap();
+    app.stop().await;
+
+    // A new service instance on the same database: same token, same conversation.
+    let app = TestApp::start(&db.url).await;
+    let r = app.chat(&u, Some(conv), "what's pending?").await;
+    assert_eq!(r["conversation_id"], conv);
+    assert!(r["response"].as_str().unwrap().contains("Buy bread"), "{r}");
+    let (s, list) = app
+        .call(
+            Method::GET,
+            &format!("/api/{}/conversations", u.0),
+            Some(&u.1),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let list = list.as_array().unwrap();
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0]["id"], conv);
+    assert_eq!(list[0]["message_count"], 4);
+    assert_eq!(list[0]["title"], "add a task to buy bread");
+    let (_, msgs) = app
+        .call(
+            Method::GET,
+            &format!("/api/{}/conversations/{conv}/messages", u.0),
+            Some(&u.1),
+            None,
+        )
+        .await;
+    let contents: Vec<&str> = msgs
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["content"].as_str().unwrap())
+        .collect();
+    assert_eq!(contents.len(), 4);
+    assert_eq!(contents[0], "add a task to buy bread");
+    assert_eq!(contents[2], "what's pending?");
+
+    // A conversation id that does not exist: 404, and no message stored for it.
+    let (s, v) = app
+        .call(
+            Method::POST,
+            &format!("/api/{}/chat", u.0),
+            Some(&u.1),
+            Some(json!({"conversation_id": 424242, "message": "hi"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "{v}");
+    app.stop().await;
+}
