@@ -269,9 +269,11 @@ fn load(path: &Path) -> Result<yaml::Located, Error> {
 }
 
 fn record(origins: &mut BTreeMap<KeyPath, Origin>, file: &Path, located: &yaml::Located) {
-    for (path, at) in &located.locations {
+    for (path, at, is_map) in &located.locations {
         // A non-map value replaces everything an earlier source wrote below it.
-        origins.retain(|p, _| !(p.starts_with(path) && p != path));
+        if !is_map {
+            origins.retain(|p, _| !(p.starts_with(path) && p != path));
+        }
         origins.insert(
             path.clone(),
             Origin::File {
@@ -283,11 +285,30 @@ fn record(origins: &mut BTreeMap<KeyPath, Origin>, file: &Path, located: &yaml::
     }
 }
 
-/// Merges the inputs exactly as Helm computes `.Values` (before its schema check).
+/// Which Helm major's merge to reproduce. They differ in one corner: a user `null` over a
+/// `null` default stays `null` in Helm 4 and disappears in Helm 3 (templates see nil either way).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub enum HelmMajor {
+    /// Helm 3.x.
+    V3,
+    /// Helm 4.x (the default).
+    #[default]
+    V4,
+}
+
+/// Merges the inputs exactly as Helm 4 computes `.Values` (before its schema check).
 ///
 /// # Errors
 /// A file that cannot be read or parsed (duplicate keys included), or a bad `--set`.
 pub fn merge(inputs: &Inputs) -> Result<Merged, Error> {
+    merge_as(inputs, HelmMajor::V4)
+}
+
+/// Merges the inputs exactly as the given Helm major computes `.Values`.
+///
+/// # Errors
+/// As [`merge`].
+pub fn merge_as(inputs: &Inputs, major: HelmMajor) -> Result<Merged, Error> {
     let defaults_path = inputs.chart_dir.join("values.yaml");
     let defaults = load(&defaults_path)?;
     let mut origins = BTreeMap::new();
@@ -316,7 +337,7 @@ pub fn merge(inputs: &Inputs) -> Result<Merged, Error> {
         sources.push(format!("--set {}", redact_set(arg)));
     }
     if let Value::Object(d) = &defaults.value {
-        merge::coalesce(&mut user, d);
+        merge::coalesce(&mut user, d, major == HelmMajor::V3);
     }
     Ok(Merged {
         values: Value::Object(user),

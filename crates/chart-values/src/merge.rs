@@ -4,6 +4,8 @@
 //! Mirrors Helm 3/4 (`pkg/cli/values` `mergeMaps`, `pkg/strvals`, `pkg/chartutil`
 //! coalesce): maps merge deeply, everything else (lists included) replaces, and a user
 //! `null` deletes the chart's default for that key (a `null` for a key the chart lacks stays).
+//! One difference between the majors: a user `null` over a `null` default stays `null` in
+//! Helm 4 and disappears in Helm 3 (templates see nil either way); [`crate::HelmMajor`] picks.
 
 use serde_json::{Map, Number, Value};
 
@@ -22,18 +24,23 @@ pub(crate) fn merge_maps(a: &mut Map<String, Value>, b: Map<String, Value>) {
 }
 
 /// Helm's coalesce of user values (`user`) with chart defaults (`defaults`).
-pub(crate) fn coalesce(user: &mut Map<String, Value>, defaults: &Map<String, Value>) {
+/// `helm3`: a user null over a null default drops the key (Helm 3) instead of staying (Helm 4).
+pub(crate) fn coalesce(user: &mut Map<String, Value>, defaults: &Map<String, Value>, helm3: bool) {
     for (k, dv) in defaults {
         match user.get_mut(k) {
             None => {
                 user.insert(k.clone(), dv.clone());
             }
             Some(Value::Null) => {
-                user.remove(k);
+                // Helm 4 keeps a user null over a null default; Helm 3 drops the key. Both
+                // read as nil in templates; we follow Helm 4, the current major.
+                if helm3 || !dv.is_null() {
+                    user.remove(k);
+                }
             }
             Some(Value::Object(u)) => {
                 if let Value::Object(d) = dv {
-                    coalesce(u, d);
+                    coalesce(u, d, helm3);
                 }
             }
             Some(_) => {}

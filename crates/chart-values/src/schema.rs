@@ -80,9 +80,11 @@ impl Walker {
                 continue;
             }
             // Option<T> is `anyOf: [T, null]`: follow the non-null branch.
+            // `allOf: [{$ref}]` is how draft-07 carries a description next to a $ref.
             if let Some(branches) = s
                 .get("anyOf")
                 .or_else(|| s.get("oneOf"))
+                .or_else(|| s.get("allOf"))
                 .and_then(Value::as_array)
                 && let Some(b) = branches
                     .iter()
@@ -160,21 +162,11 @@ impl Walker {
         key: &str,
         siblings: &Map<String, Value>,
     ) -> Option<String> {
-        let lower = key.to_ascii_lowercase();
-        let mut best: Option<(usize, &String)> = None;
-        for cand in siblings.keys() {
-            let c = cand.to_ascii_lowercase();
-            let d = levenshtein(&lower, &c);
-            let close =
-                d <= (key.len().max(cand.len()) / 3).max(2) || (common_prefix(&lower, &c) >= 4);
-            if close && best.is_none_or(|(bd, _)| d < bd) {
-                best = Some((d, cand));
-            }
-        }
-        if let Some((_, cand)) = best {
+        // A sibling spelled with other capitals: `nodeport` -> `nodePort`.
+        if let Some(cand) = siblings.keys().find(|c| c.eq_ignore_ascii_case(key)) {
             return Some(parent.child(Seg::Key(cand.clone())).to_string());
         }
-        // The key exists elsewhere below this level: `backend.nodePort` -> `backend.service.nodePort`.
+        // The key exists one level or more below: `backend.nodePort` -> `backend.service.nodePort`.
         let elsewhere: Vec<String> = self
             .known
             .iter()
@@ -185,11 +177,22 @@ impl Walker {
             })
             .map(ToString::to_string)
             .collect();
-        if elsewhere.is_empty() {
-            None
-        } else {
-            Some(elsewhere.join("` or `"))
+        if !elsewhere.is_empty() {
+            return Some(elsewhere.join("` or `"));
         }
+        // A sibling that is a small edit away, or shares a long prefix (`replicas`).
+        let lower = key.to_ascii_lowercase();
+        let mut best: Option<(usize, &String)> = None;
+        for cand in siblings.keys() {
+            let c = cand.to_ascii_lowercase();
+            let d = levenshtein(&lower, &c);
+            let close =
+                d <= (key.len().max(cand.len()) / 3).max(2) || common_prefix(&lower, &c) >= 5;
+            if close && best.is_none_or(|(bd, _)| d < bd) {
+                best = Some((d, cand));
+            }
+        }
+        best.map(|(_, cand)| parent.child(Seg::Key(cand.clone())).to_string())
     }
 }
 

@@ -27,8 +27,9 @@ impl fmt::Display for LineCol {
 #[derive(Debug, Clone)]
 pub(crate) struct Located {
     pub value: Value,
-    /// Every key (and list element) with the position of its key (or element).
-    pub locations: Vec<(KeyPath, LineCol)>,
+    /// Every key (and list element) with the position of its key (or element), and whether
+    /// its value is a mapping (mappings merge; anything else replaces what was below).
+    pub locations: Vec<(KeyPath, LineCol, bool)>,
 }
 
 enum Node {
@@ -138,7 +139,7 @@ fn line_col<T>(s: &Spanned<T>) -> LineCol {
     }
 }
 
-fn convert(node: Node, path: &KeyPath, out: &mut Vec<(KeyPath, LineCol)>) -> Value {
+fn convert(node: Node, path: &KeyPath, out: &mut Vec<(KeyPath, LineCol, bool)>) -> Value {
     match node {
         Node::Null => Value::Null,
         Node::Bool(b) => Value::Bool(b),
@@ -150,7 +151,11 @@ fn convert(node: Node, path: &KeyPath, out: &mut Vec<(KeyPath, LineCol)>) -> Val
                 .enumerate()
                 .map(|(i, item)| {
                     let p = path.child(Seg::Index(i));
-                    out.push((p.clone(), line_col(&item)));
+                    out.push((
+                        p.clone(),
+                        line_col(&item),
+                        matches!(item.value, Node::Map(_)),
+                    ));
                     convert(item.value, &p, out)
                 })
                 .collect(),
@@ -159,7 +164,11 @@ fn convert(node: Node, path: &KeyPath, out: &mut Vec<(KeyPath, LineCol)>) -> Val
             let mut map = Map::new();
             for (key, value) in entries {
                 let p = path.child(Seg::Key(key.value.0.clone()));
-                out.push((p.clone(), line_col(&key)));
+                out.push((
+                    p.clone(),
+                    line_col(&key),
+                    matches!(value.value, Node::Map(_)),
+                ));
                 map.insert(key.value.0, convert(value.value, &p, out));
             }
             Value::Object(map)
