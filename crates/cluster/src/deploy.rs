@@ -539,10 +539,19 @@ fn unchanged_revision(
 /// Whether two rendered manifests are the same release content (whitespace at the ends of
 /// documents aside).
 pub fn same_manifest(a: &str, b: &str) -> bool {
-    fn docs(text: &str) -> Vec<&str> {
-        text.split("\n---")
-            .map(str::trim)
-            .filter(|d| !d.is_empty() && *d != "---")
+    fn docs(text: &str) -> Vec<String> {
+        let mut docs = vec![String::new()];
+        for line in text.lines() {
+            if line.trim_end() == "---" {
+                docs.push(String::new());
+            } else if let Some(doc) = docs.last_mut() {
+                doc.push_str(line.trim_end());
+                doc.push('\n');
+            }
+        }
+        docs.into_iter()
+            .map(|d| d.trim().to_owned())
+            .filter(|d| !d.is_empty())
             .collect()
     }
     docs(a) == docs(b)

@@ -3,5 +3,6 @@
 mod fake;
 mod fixtures;
 mod kubectl;
+mod live;
 mod plan;
 mod rollout;
