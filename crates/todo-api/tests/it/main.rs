@@ -6,4 +6,5 @@ mod common;
 
 mod auth;
 mod chat;
+mod llm;
 mod tasks;
