@@ -30,8 +30,19 @@ impl<'a> Probe<'a> {
     }
 
     /// Where `program` is, by the config's environment (its override variable, then `PATH`).
-    pub fn resolve(&self, program: &str) -> Result<PathBuf, exec::Error> {
-        exec::resolve_with(program, |name| self.config.env.lookup(name))
+    pub fn resolve(&self, program: &str) -> Result<PathBuf, String> {
+        let path = exec::resolve_with(program, |name| self.config.env.lookup(name))
+            .map_err(|e| e.to_string())?;
+        // An override may name a path that is not there; that is a missing tool too.
+        if path.is_file() {
+            Ok(path)
+        } else {
+            Err(format!(
+                "{program} not found: {} names {}, which does not exist",
+                exec::env_override_name(program),
+                path.display()
+            ))
+        }
     }
 
     /// A command for the tool at `path`, with the passed-through environment and the timeout.
@@ -48,7 +59,7 @@ impl<'a> Probe<'a> {
     /// Runs `program args…` whatever its exit status; `Err` with a one-line reason when it is
     /// missing, cannot start or times out.
     pub fn run(&self, program: &str, args: &[&str]) -> Result<Output, String> {
-        let path = self.resolve(program).map_err(|e| e.to_string())?;
+        let path = self.resolve(program)?;
         self.cmd(&path)
             .args(args.iter().copied())
             .run_unchecked()

@@ -107,7 +107,7 @@ pub(crate) fn find(probe: &Probe<'_>, spec: &'static Spec) -> Found {
             return Found {
                 spec,
                 path: None,
-                missing: Some(e.to_string()),
+                missing: Some(e),
                 output: None,
                 version: Err("not found".to_owned()),
             };

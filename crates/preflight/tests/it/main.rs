@@ -5,6 +5,7 @@
 
 mod checks;
 mod fake;
+mod real;
 mod report;
 mod values;
 mod versions;
