@@ -365,6 +365,11 @@ fn missing_tools_each_get_a_fix() {
             ("tool.just", Status::Fail, "cargo install just"),
             ("engine", Status::Fail, "not installed"),
             ("context", Status::Info, "skipped: kubectl not found"),
+            (
+                "minikube.profile",
+                Status::Info,
+                "skipped: minikube not found",
+            ),
         ],
         1,
     );
@@ -651,4 +656,60 @@ fn low_disk_blocks_and_warns() {
     config.disk.fail_below = 1;
     config.disk.warn_below = u64::MAX;
     expect(&config, &[("disk", Status::Warn, "GiB free on")], 2);
+}
+
+#[test]
+fn a_machine_that_never_ran_minikube_has_no_profile() {
+    // With no ~/.minikube/profiles, minikube prints an error document and exits 80.
+    let fakes = fake::ready_scene();
+    let mut minikube = fake::minikube_running();
+    minikube.insert(
+        0,
+        rule(
+            "profile list -o json",
+            fail(
+                80,
+                r#"{"error":{"Op":"open","Path":"/home/u/.minikube/profiles","Err":2}}"#,
+                "",
+            ),
+        ),
+    );
+    minikube.insert(0, rule("config view", ok("")));
+    fakes.tool("minikube", &minikube);
+    let mut config = fakes.config("dev");
+    config.cluster_start_planned = true;
+    expect(
+        &config,
+        &[
+            (
+                "minikube.profile",
+                Status::Warn,
+                "profile minikube does not exist",
+            ),
+            (
+                "minikube.profile",
+                Status::Warn,
+                "minikube start -p minikube --cpus=2 --memory=4096",
+            ),
+            ("minikube.cpus", Status::Info, "--cpus=2"),
+            ("minikube.memory", Status::Info, "--memory=4096"),
+        ],
+        2,
+    );
+}
+
+#[test]
+fn unreadable_minikube_output_is_a_warning_not_a_guess() {
+    let fakes = fake::ready_scene();
+    let mut minikube = fake::minikube_running();
+    minikube.insert(
+        0,
+        rule("profile list -o json", ok("! something went sideways\n")),
+    );
+    fakes.tool("minikube", &minikube);
+    expect(
+        &fakes.config("dev"),
+        &[("minikube.profile", Status::Warn, "could not list profiles")],
+        2,
+    );
 }
