@@ -7,4 +7,5 @@ mod common;
 mod auth;
 mod chat;
 mod llm;
+mod mcp;
 mod tasks;
