@@ -193,7 +193,7 @@ pub enum Origin {
     },
     /// A `--set` argument.
     Set {
-        /// The argument as given.
+        /// The argument as given, secret values replaced by `***`.
         arg: String,
     },
 }
@@ -202,7 +202,7 @@ impl fmt::Display for Origin {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::File { file, line, column } => write!(f, "{}:{line}:{column}", file.display()),
-            Self::Set { arg } => write!(f, "--set {}", redact_set(arg)),
+            Self::Set { arg } => write!(f, "--set {arg}"),
         }
     }
 }
@@ -220,11 +220,15 @@ pub(crate) fn is_secret_key(path: &str) -> bool {
         .any(|s| path == *s || path.starts_with(&format!("{s}.")))
 }
 
+/// `--set` text with the value of every secret key replaced by `***`.
 fn redact_set(arg: &str) -> String {
-    match arg.split_once('=') {
-        Some((k, _)) if is_secret_key(k) => format!("{k}=***"),
-        _ => arg.to_owned(),
-    }
+    arg.split(',')
+        .map(|part| match part.split_once('=') {
+            Some((k, _)) if is_secret_key(k.trim()) => format!("{k}=***"),
+            _ => part.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// The merged values with the origin of every key.
@@ -331,7 +335,12 @@ pub fn merge_as(inputs: &Inputs, major: HelmMajor) -> Result<Merged, Error> {
         })?;
         for a in &assignments {
             origins.retain(|p, _| !(p.starts_with(&a.path)));
-            origins.insert(a.path.clone(), Origin::Set { arg: arg.clone() });
+            origins.insert(
+                a.path.clone(),
+                Origin::Set {
+                    arg: redact_set(arg),
+                },
+            );
             merge::assign(&mut user, a);
         }
         sources.push(format!("--set {}", redact_set(arg)));
@@ -436,7 +445,44 @@ pub fn schema_status(chart_dir: &Path) -> Result<SchemaReport, Error> {
     })
 }
 
-/// Writes the generated schema into the chart (`todoctl values schema --write`).
+/// Markers around the generated values table in the chart's README.md.
+pub const README_TABLE_MARKERS: (&str, &str) =
+    ("<!-- values-table:start -->", "<!-- values-table:end -->");
+
+/// The Markdown table of every value (key, type, default from the chart's values.yaml,
+/// description from the model's docs), as committed in `helm/todo-chatbot/README.md`.
+///
+/// # Errors
+/// The chart's values.yaml cannot be read or parsed.
+pub fn values_table(chart_dir: &Path) -> Result<String, Error> {
+    let defaults = load(&chart_dir.join("values.yaml"))?;
+    Ok(schema::values_table(&defaults.value))
+}
+
+/// The README with its values table replaced by the generated one (None: markers missing).
+///
+/// # Errors
+/// As [`values_table`], or the README cannot be read.
+pub fn readme_with_table(chart_dir: &Path) -> Result<Option<String>, Error> {
+    let path = chart_dir.join("README.md");
+    let readme = read(&path)?;
+    let (start, end) = README_TABLE_MARKERS;
+    let (Some(a), Some(b)) = (readme.find(start), readme.find(end)) else {
+        return Ok(None);
+    };
+    if b < a {
+        return Ok(None);
+    }
+    let table = values_table(chart_dir)?;
+    Ok(Some(format!(
+        "{}{start}\n{table}{}",
+        &readme[..a],
+        &readme[b..]
+    )))
+}
+
+/// Writes the generated schema into the chart (`todoctl values schema --write`), and the
+/// values table into the chart's README.md between [`README_TABLE_MARKERS`].
 ///
 /// # Errors
 /// The file cannot be written.
@@ -448,6 +494,17 @@ pub fn write_schema(chart_dir: &Path) -> Result<SchemaReport, Error> {
     if written {
         std::fs::write(&path, &generated).map_err(|source| Error::Io {
             path: path.clone(),
+            source,
+        })?;
+    }
+    // The README's values table is generated from the same types.
+    let readme = chart_dir.join("README.md");
+    if readme.exists()
+        && let Some(updated) = readme_with_table(chart_dir)?
+        && read(&readme)? != updated
+    {
+        std::fs::write(&readme, updated).map_err(|source| Error::Io {
+            path: readme.clone(),
             source,
         })?;
     }

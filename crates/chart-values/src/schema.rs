@@ -214,3 +214,84 @@ fn levenshtein(a: &str, b: &str) -> usize {
     }
     prev[b.len()]
 }
+
+/// Markdown table of every value: key, type, default (from `defaults`), description.
+pub(crate) fn values_table(defaults: &Value) -> String {
+    let w = Walker::new();
+    let mut rows = Vec::new();
+    let root = w.root.clone();
+    table_rows(&w, &root, &KeyPath::root(), defaults, &mut rows);
+    let mut out = String::from("| Key | Type | Default | Description |\n|---|---|---|---|\n");
+    for (key, ty, default, desc) in rows {
+        out.push_str(&format!("| `{key}` | {ty} | {default} | {desc} |\n"));
+    }
+    out
+}
+
+fn table_rows(
+    w: &Walker,
+    s: &Value,
+    path: &KeyPath,
+    default: &Value,
+    rows: &mut Vec<(String, String, String, String)>,
+) {
+    let description = s
+        .get("description")
+        .or_else(|| w.resolve(s).get("description"))
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .replace('\n', " ")
+        .replace('|', "\\|");
+    let r = w.resolve(s);
+    if let Some(props) = r.get("properties").and_then(Value::as_object) {
+        for (k, child) in props {
+            let d = default.get(k).unwrap_or(&Value::Null);
+            table_rows(w, child, &path.child(Seg::Key(k.clone())), d, rows);
+        }
+        return;
+    }
+    let shown = match default {
+        Value::String(s) if s.is_empty() => "`\"\"`".to_owned(),
+        v => format!("`{}`", v.to_string().replace('|', "\\|")),
+    };
+    rows.push((path.to_string(), type_name(w, s), shown, description));
+}
+
+fn type_name(w: &Walker, s: &Value) -> String {
+    let r = w.resolve(s);
+    if let Some(branches) = r.get("oneOf").and_then(Value::as_array)
+        && branches.iter().all(|b| b.get("const").is_some())
+    {
+        return branches
+            .iter()
+            .filter_map(|b| b.get("const").and_then(Value::as_str))
+            .map(|c| format!("`{c}`"))
+            .collect::<Vec<_>>()
+            .join(" \\| ");
+    }
+    if let Some(e) = r.get("enum").and_then(Value::as_array) {
+        return e
+            .iter()
+            .filter_map(Value::as_str)
+            .map(|c| format!("`{c}`"))
+            .collect::<Vec<_>>()
+            .join(" \\| ");
+    }
+    if r.get("anyOf").is_some() {
+        return "quantity".to_owned();
+    }
+    match r.get("type") {
+        Some(Value::String(t)) if t == "array" => {
+            let item = r.get("items").map(|i| type_name(w, i)).unwrap_or_default();
+            format!("list of {item}")
+        }
+        Some(Value::String(t)) if t == "object" => "map".to_owned(),
+        Some(Value::String(t)) => t.clone(),
+        Some(Value::Array(ts)) => ts
+            .iter()
+            .filter_map(Value::as_str)
+            .collect::<Vec<_>>()
+            .join(" or "),
+        _ => "any".to_owned(),
+    }
+}

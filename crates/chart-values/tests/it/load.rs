@@ -150,6 +150,22 @@ fn set_overrides_are_the_origin_of_their_keys() {
     let r = chart_values::check(&Inputs::new(chart_dir()).set("secrets.jwtSecret=short")).unwrap();
     assert!(!r.to_string().contains("short"), "{r}");
     assert!(r.to_string().contains("secrets.jwtSecret=***"), "{r}");
+    let inputs =
+        Inputs::new(chart_dir()).set("backend.replicaCount=1,postgresql.auth.password=pw-7x");
+    let merged = chart_values::merge(&inputs).unwrap();
+    let origin = merged
+        .origin(&chart_values::KeyPath::dotted("postgresql.auth.password"))
+        .unwrap();
+    assert_eq!(
+        origin.to_string(),
+        "--set backend.replicaCount=1,postgresql.auth.password=***"
+    );
+    let show = chart_values::show(&inputs).unwrap();
+    let json = serde_json::to_string(&show).unwrap();
+    assert!(
+        !json.contains("pw-7x") && !show.to_string().contains("pw-7x"),
+        "{json}"
+    );
     // A malformed --set is an error naming the argument.
     let e = chart_values::check(&Inputs::new(chart_dir()).set("backend.replicaCount")).unwrap_err();
     assert!(e.to_string().contains("--set backend.replicaCount"), "{e}");

@@ -45,3 +45,32 @@ fn schema_is_draft07_closed_and_deterministic() {
     let tag = &v["definitions"]["Image"]["properties"]["tag"];
     assert_eq!(tag["not"]["const"], "latest", "{tag}");
 }
+
+#[test]
+fn readme_values_table_matches_the_types_and_defaults() {
+    let chart = chart_dir();
+    if std::env::var_os("UPDATE_SCHEMA").is_some() {
+        chart_values::write_schema(&chart).unwrap();
+    }
+    let readme = std::fs::read_to_string(chart.join("README.md")).unwrap();
+    let expected = chart_values::readme_with_table(&chart)
+        .unwrap()
+        .expect("README has the table markers");
+    assert!(
+        readme == expected,
+        "helm/todo-chatbot/README.md values table is stale: UPDATE_SCHEMA=1 cargo test -p chart-values --test it schema"
+    );
+    // Every key of values.yaml is documented.
+    let table = chart_values::values_table(&chart).unwrap();
+    for key in [
+        "backend.image.tag",
+        "frontend.service.nodePort",
+        "externalDatabase.existingSecretKey",
+        "postgresql.volumePermissions.enabled",
+    ] {
+        assert!(
+            table.contains(&format!("| `{key}` |")),
+            "{key} missing:\n{table}"
+        );
+    }
+}
