@@ -464,7 +464,9 @@ pub(crate) fn context(probe: &Probe<'_>, config: &Config, kubectl_present: bool)
     ContextOutcome {
         check,
         context,
-        is_minikube: allowed,
+        // Without --context the target is Minikube: a wrong or missing current context is
+        // refused above, and the profile's own checks still say what else to fix.
+        is_minikube: true,
         allowed,
     }
 }

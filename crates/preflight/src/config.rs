@@ -64,11 +64,17 @@ impl Config {
         chart_dir: &Path,
     ) -> Result<Config, Error> {
         let needs = crate::values::ProfileNeeds::read(chart_dir, profile)?;
-        let mut config = Config::new(profile, minikube_profile);
-        config.needs_hpa = needs.hpa;
-        config.needs_ingress = needs.ingress;
-        config.secrets = needs.secrets;
-        Ok(config)
+        Ok(Config::new(profile, minikube_profile).with_needs(needs))
+    }
+
+    /// Sets `needs_hpa`, `needs_ingress` and `secrets` from `needs` (for instance
+    /// [`ProfileNeeds::from_values`](crate::ProfileNeeds::from_values) over
+    /// `chart_values::merge(…)?.values`, which also applies the user's `-f` files and `--set`).
+    pub fn with_needs(mut self, needs: crate::values::ProfileNeeds) -> Config {
+        self.needs_hpa = needs.hpa;
+        self.needs_ingress = needs.ingress;
+        self.secrets = needs.secrets;
+        self
     }
 }
 

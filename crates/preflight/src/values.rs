@@ -43,7 +43,8 @@ impl ProfileNeeds {
         })
     }
 
-    /// The needs of already merged values; `origin` names them in errors.
+    /// The needs of already merged values (e.g. `chart_values::merge(…)?.values`); `origin`
+    /// names them in errors.
     pub fn from_values(values: &Value, origin: &str) -> Result<ProfileNeeds, Error> {
         let get = Lookup { values, origin };
         let hpa =

@@ -143,6 +143,12 @@ fn a_non_minikube_context_is_refused_without_context() {
         )],
         1,
     );
+    // The Minikube profile is still checked: it is where the user is told to switch to.
+    assert_eq!(
+        report.get("minikube.profile").unwrap().status,
+        Status::Ok,
+        "{report}"
+    );
     let fix = report.get("context").unwrap().fix.clone().unwrap();
     assert!(fix.contains("kubectl config use-context minikube"), "{fix}");
     assert!(fix.contains("--context prod-eks"), "{fix}");
@@ -195,11 +201,14 @@ fn no_current_context_blocks() {
     fakes.tool("kubectl", &kubectl);
     expect(
         &fakes.config("dev"),
-        &[(
-            "context",
-            Status::Fail,
-            "minikube update-context -p minikube",
-        )],
+        &[
+            (
+                "context",
+                Status::Fail,
+                "minikube update-context -p minikube",
+            ),
+            ("minikube.profile", Status::Ok, "minikube running"),
+        ],
         1,
     );
 }
