@@ -406,32 +406,53 @@ fn old_versions_block_and_unknown_majors_warn() {
         ),
     );
     fakes.tool("kubectl", &kubectl);
-    let mut config = fakes.config("dev");
-    // helm 3.13 through the HELM override, a fake that answers like helm 3.
-    let old_helm = Fakes::new();
-    old_helm.tool(
-        "helm",
-        &vec![rule("version --short", ok("v3.13.3+gc8b9489\n"))],
+    let mut docker = fake::docker_with_engine();
+    docker.insert(
+        0,
+        rule(
+            "version --format json",
+            ok(fake::DOCKER_WITH_ENGINE.replace("27.3.1", "23.0.6")),
+        ),
     );
-    config
-        .env
-        .set("HELM", old_helm.bin().join("helm").display().to_string());
+    fakes.tool("docker", &docker);
+    let config = fakes.config("dev");
     expect(
         &config,
         &[
             ("tool.minikube", Status::Fail, "1.32.0 at"),
             ("tool.minikube", Status::Fail, "older than the minimum 1.33"),
             ("tool.kubectl", Status::Fail, "1.29.9"),
-            ("tool.helm", Status::Fail, "3.13.3"),
+            // No podman either, so the too-old docker blocks.
+            ("tool.docker", Status::Fail, "23.0.6"),
+            ("tool.docker", Status::Fail, "older than the minimum 24.0"),
         ],
         1,
     );
-    old_helm.tool("helm", &vec![rule("version --short", ok("v5.0.0\n"))]);
+    // A major we have not tested is a warning, not a refusal.
+    kubectl.insert(
+        0,
+        rule(
+            "version --client -o json",
+            ok(fixture("kubectl-version-client.json").replace("v1.35.2", "v2.0.0")),
+        ),
+    );
+    fakes.tool("kubectl", &kubectl);
     let report = check(&config);
-    assert_eq!(
-        report.get("tool.helm").unwrap().status,
-        Status::Warn,
-        "{report}"
+    let row = report.get("tool.kubectl").unwrap();
+    assert_eq!(row.status, Status::Warn, "{report}");
+    assert!(row.detail.contains("newer than we test"), "{}", row.detail);
+}
+
+#[test]
+fn docker_ai_when_the_plugin_answers() {
+    let fakes = fake::ready_scene();
+    let mut docker = fake::docker_with_engine();
+    docker.insert(0, rule("ai version", ok("docker ai v1.4.0\n")));
+    fakes.tool("docker", &docker);
+    expect(
+        &fakes.config("dev"),
+        &[("tool.docker-ai", Status::Ok, "1.4.0")],
+        0,
     );
 }
 
