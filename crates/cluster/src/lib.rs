@@ -16,6 +16,7 @@
 pub mod context;
 pub mod db;
 pub mod deploy;
+pub mod doctor;
 pub mod error;
 pub mod helm;
 pub mod kubectl;
