@@ -95,15 +95,79 @@ pub struct Config {
     pub openai_base_url: String,
     /// Model of the LLM agent (empty: the backend's default).
     pub openai_model: String,
-    /// Lifetime of issued tokens in seconds.
-    #[schemars(range(min = 60, max = 2_592_000))]
+    /// Lifetime of issued tokens in seconds (the backend accepts 60 to 604800).
+    #[schemars(range(min = 60, max = 604_800))]
     pub token_ttl_seconds: u32,
-    /// Extra CORS origins of the backend.
+    /// Extra CORS origins of the backend (`https://host[:port]`, no path).
     pub cors_origins: Vec<String>,
     /// Extra hosts allowed to reach the MCP endpoint.
     pub mcp_allowed_hosts: Vec<String>,
-    /// Mark the session cookie Secure (needs HTTPS).
-    pub cookie_secure: bool,
+    /// Mark the session cookie Secure: `auto` (when the request came over TLS, per
+    /// X-Forwarded-Proto), `true` (needs HTTPS) or `false`.
+    pub cookie_secure: CookieSecure,
+}
+
+/// The frontend's COOKIE_SECURE: `auto`, `true` or `false`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CookieSecure {
+    /// Secure when the request came over TLS (X-Forwarded-Proto).
+    Auto,
+    /// Always Secure (HTTPS only).
+    Always,
+    /// Never Secure.
+    Never,
+}
+
+impl Serialize for CookieSecure {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Auto => s.serialize_str("auto"),
+            Self::Always => s.serialize_bool(true),
+            Self::Never => s.serialize_bool(false),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for CookieSecure {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = CookieSecure;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("true, false or \"auto\"")
+            }
+            fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<CookieSecure, E> {
+                Ok(if v {
+                    CookieSecure::Always
+                } else {
+                    CookieSecure::Never
+                })
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<CookieSecure, E> {
+                match v {
+                    "auto" => Ok(CookieSecure::Auto),
+                    other => Err(E::invalid_value(serde::de::Unexpected::Str(other), &self)),
+                }
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl JsonSchema for CookieSecure {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "CookieSecure".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "true, false or \"auto\".",
+            "anyOf": [
+                { "type": "boolean" },
+                { "type": "string", "const": "auto" }
+            ]
+        })
+    }
 }
 
 /// Log levels understood by both services.

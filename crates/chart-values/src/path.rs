@@ -22,10 +22,31 @@ impl KeyPath {
         Self(Vec::new())
     }
 
-    /// Parses a dotted path of plain keys (`backend.image.tag`); no escapes or indexes.
+    /// Parses a dotted path with optional list indexes (`backend.tolerations[0].key`);
+    /// no escapes.
     #[must_use]
     pub fn dotted(s: &str) -> Self {
-        Self(s.split('.').map(|k| Seg::Key(k.to_owned())).collect())
+        let mut segs = Vec::new();
+        for part in s.split('.') {
+            let mut rest = part;
+            if let Some(i) = rest.find('[') {
+                if i > 0 {
+                    segs.push(Seg::Key(rest[..i].to_owned()));
+                }
+                rest = &rest[i..];
+                while let Some(inner) = rest.strip_prefix('[') {
+                    let Some(end) = inner.find(']') else { break };
+                    match inner[..end].parse() {
+                        Ok(n) => segs.push(Seg::Index(n)),
+                        Err(_) => segs.push(Seg::Key(inner[..end].to_owned())),
+                    }
+                    rest = &inner[end + 1..];
+                }
+            } else {
+                segs.push(Seg::Key(rest.to_owned()));
+            }
+        }
+        Self(segs)
     }
 
     /// This path with one more step.

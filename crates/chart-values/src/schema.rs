@@ -277,8 +277,15 @@ fn type_name(w: &Walker, s: &Value) -> String {
             .collect::<Vec<_>>()
             .join(" \\| ");
     }
-    if r.get("anyOf").is_some() {
-        return "quantity".to_owned();
+    if let Some(branches) = r.get("anyOf").and_then(Value::as_array) {
+        return branches
+            .iter()
+            .map(|b| match b.get("const") {
+                Some(c) => format!("`{}`", c.as_str().unwrap_or_default()),
+                None => type_name(w, b),
+            })
+            .collect::<Vec<_>>()
+            .join(" or ");
     }
     match r.get("type") {
         Some(Value::String(t)) if t == "array" => {

@@ -1,6 +1,6 @@
 //! Structure, types and the cross-field rules Helm's schema cannot express.
 
-use crate::model::{Agent, Component, Image, Resources, ServiceType, Values};
+use crate::model::{Agent, Component, CookieSecure, Image, Resources, ServiceType, Values};
 use crate::path::KeyPath;
 use crate::report::{Problem, Severity};
 use crate::schema::Walker;
@@ -103,6 +103,18 @@ fn rules(v: &Values, s: &mut Sink<'_>) {
             format!("{f} is also backend.service.nodePort"),
             "give each Service its own node port",
         );
+    }
+    for (i, origin) in v.config.cors_origins.iter().enumerate() {
+        let scheme_ok = origin.starts_with("http://") || origin.starts_with("https://");
+        let rest = origin.split_once("://").map(|(_, r)| r).unwrap_or_default();
+        if !scheme_ok || rest.is_empty() || rest.contains('/') {
+            s.error(
+                "cors-origins",
+                &format!("config.corsOrigins[{i}]"),
+                format!("`{origin}` is not an origin like https://app.example.com (no path, no trailing slash)"),
+                "the backend refuses to start with it; normally leave corsOrigins empty (the frontend proxies /api)",
+            );
+        }
     }
     database(s, v);
     ingress(s, v);
@@ -331,12 +343,12 @@ fn ingress(s: &mut Sink<'_>, v: &Values) {
             "",
         );
     }
-    if v.config.cookie_secure && !(i.enabled && i.tls.enabled) {
+    if v.config.cookie_secure == CookieSecure::Always && !(i.enabled && i.tls.enabled) {
         s.warn(
             "cookie-secure",
             "config.cookieSecure",
             "is true without an Ingress with TLS: browsers drop Secure cookies on plain http (except localhost), so sign-in fails".into(),
-            "set config.cookieSecure=false, or enable ingress.tls",
+            "set config.cookieSecure=auto (Secure exactly when the request came over TLS), or enable ingress.tls",
         );
     }
 }

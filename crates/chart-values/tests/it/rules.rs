@@ -240,6 +240,28 @@ fn security_and_cookie_warnings() {
         "config: {cookieSecure: true}\ningress: {enabled: true, host: todo.example.com, tls: {enabled: true}}\n",
         Expect::Clean,
     );
+    check("config: {cookieSecure: auto}\n", Expect::Clean);
+    check("config: {cookieSecure: false}\n", Expect::Clean);
+    check(
+        "config: {cookieSecure: sometimes}\n",
+        Expect::Error("type", "config.cookieSecure"),
+    );
+}
+
+#[test]
+fn cors_origins_are_origins() {
+    check(
+        "config:\n  corsOrigins: [https://app.example.com/]\n",
+        Expect::Error("cors-origins", "config.corsOrigins[0]"),
+    );
+    check(
+        "config:\n  corsOrigins: [https://a.example, app.example.com]\n",
+        Expect::Error("cors-origins", "config.corsOrigins[1]"),
+    );
+    check(
+        "config:\n  corsOrigins: ['https://app.example.com', 'http://localhost:8080']\n",
+        Expect::Clean,
+    );
 }
 
 #[test]
