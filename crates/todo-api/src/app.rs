@@ -50,10 +50,38 @@ impl AppState {
     }
 }
 
-/// `axum::Json` whose rejections are our JSON errors (415, 400, 413, 422).
-#[derive(Debug, FromRequest)]
-#[from_request(via(axum::Json), rejection(Error))]
+/// A JSON *object* body whose rejections are our JSON errors (415, 400, 413, 422). Parsing
+/// goes through `serde_json::Value` first so that an array is not silently accepted as a
+/// struct (serde allows that) and every message names the offending field.
+#[derive(Debug)]
 pub struct ApiJson<T>(pub T);
+
+impl<T, S> FromRequest<S> for ApiJson<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = Error;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Error> {
+        let axum::Json(value) = axum::Json::<serde_json::Value>::from_request(req, state).await?;
+        if !value.is_object() {
+            return Err(Error::Validation(
+                "the request body must be a JSON object".to_owned(),
+            ));
+        }
+        serde_path_to_error::deserialize(value)
+            .map(ApiJson)
+            .map_err(|e| {
+                let path = e.path().to_string();
+                if path == "." {
+                    Error::Validation(format!("invalid body: {}", e.inner()))
+                } else {
+                    Error::Validation(format!("{path}: {}", e.inner()))
+                }
+            })
+    }
+}
 
 /// `axum::extract::Path` with JSON errors.
 #[derive(Debug, FromRequestParts)]

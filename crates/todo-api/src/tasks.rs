@@ -62,6 +62,16 @@ impl StatusFilter {
     }
 }
 
+/// Zero-width and other format characters that render as nothing.
+fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{200B}'..='\u{200F}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}' | '\u{00AD}' | '\u{034F}' | '\u{180E}')
+}
+
+/// Bidirectional embedding / override / isolate controls (used to spoof displayed text).
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
 /// Trims and checks a title; the error names the field and the rule.
 pub fn validate_title(raw: &str) -> Result<String> {
     let t = raw.trim();
@@ -74,6 +84,16 @@ pub fn validate_title(raw: &str) -> Result<String> {
     if t.chars().any(char::is_control) {
         return Err(Error::Validation(
             "title: must not contain control characters or line breaks".to_owned(),
+        ));
+    }
+    if t.chars().any(is_bidi_control) {
+        return Err(Error::Validation(
+            "title: must not contain bidirectional override characters".to_owned(),
+        ));
+    }
+    if t.chars().all(|c| c.is_whitespace() || is_invisible(c)) {
+        return Err(Error::Validation(
+            "title: must contain at least one visible character".to_owned(),
         ));
     }
     Ok(t.to_owned())

@@ -5,7 +5,9 @@
 mod common;
 
 mod auth;
+mod badinput;
 mod chat;
 mod llm;
 mod mcp;
+mod openapi;
 mod tasks;
