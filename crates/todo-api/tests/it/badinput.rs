@@ -5,6 +5,17 @@ use serde_json::json;
 
 use crate::common::{TestApp, TestDb};
 
+/// (what, method, path, content type, body, status, code)
+type Case<'a> = (
+    &'a str,
+    Method,
+    String,
+    Option<&'a str>,
+    Vec<u8>,
+    u16,
+    &'a str,
+);
+
 #[tokio::test]
 async fn bad_input_table() {
     let db = TestDb::new().await;
@@ -21,7 +32,7 @@ async fn bad_input_table() {
     let big_emoji = json!({"title": "🙂".repeat(20_000)}).to_string();
     let over_limit = json!({"title": "x", "description": "y".repeat(70_000)}).to_string();
     // (what, method, path, content type, body, status, code)
-    let cases: Vec<(&str, Method, String, Option<&str>, Vec<u8>, u16, &str)> = vec![
+    let cases: Vec<Case> = vec![
         (
             "truncated JSON",
             Method::POST,
