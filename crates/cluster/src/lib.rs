@@ -13,6 +13,7 @@
 //! Mutating operations take an [`exec::Runner`], so `--dry-run` records the exact plan
 //! (secrets redacted; they only ever travel in a 0600 values file).
 
+pub mod ai;
 pub mod context;
 pub mod db;
 pub mod deploy;
