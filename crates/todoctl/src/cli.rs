@@ -1,6 +1,8 @@
 use std::process::ExitCode;
 
-use clap::{Args, CommandFactory, Parser};
+use clap::{Args, Parser, Subcommand};
+
+use crate::commands::{images, preflight, values};
 
 /// Take the todo-chatbot from source to a verified deployment on Kubernetes.
 #[derive(Debug, Parser)]
@@ -8,6 +10,9 @@ use clap::{Args, CommandFactory, Parser};
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
+
+    #[command(subcommand)]
+    pub command: Command,
 }
 
 /// Flags every subcommand understands.
@@ -21,15 +26,28 @@ pub struct GlobalArgs {
     #[arg(long, global = true)]
     pub dry_run: bool,
 
-    /// More detail: -v shows each command as it runs, -vv also its output.
+    /// More detail: -v also shows each tool's output as it runs.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
 }
 
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Is this machine ready to deploy? Tools, engine, Minikube, context, disk, secrets.
+    Preflight(preflight::PreflightArgs),
+    /// The chart's values: show them merged, check them, keep the schema in sync.
+    Values(values::ValuesArgs),
+    /// The container images: rules, content-tagged builds, loading into Minikube.
+    Images(images::ImagesArgs),
+}
+
 impl Cli {
     pub fn run(self) -> anyhow::Result<ExitCode> {
-        // No subcommands yet: show what the tool is rather than doing nothing silently.
-        Cli::command().print_help()?;
-        Ok(ExitCode::SUCCESS)
+        let global = &self.global;
+        match self.command {
+            Command::Preflight(args) => preflight::run(args, global),
+            Command::Values(args) => values::run(args, global),
+            Command::Images(args) => images::run(args, global),
+        }
     }
 }

@@ -5,13 +5,23 @@
 //! here.
 
 mod cli;
+mod commands;
 mod output;
 
 use std::process::ExitCode;
 
 use clap::Parser;
 
-use crate::cli::Cli;
+use crate::cli::{Cli, GlobalArgs};
+
+/// The runner every mutating step uses: it records instead of running under `--dry-run`.
+fn runner(global: &GlobalArgs) -> exec::Runner {
+    if global.dry_run {
+        exec::Runner::dry_run()
+    } else {
+        exec::Runner::live()
+    }
+}
 
 fn main() -> ExitCode {
     let cli = Cli::parse();

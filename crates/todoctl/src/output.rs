@@ -1,7 +1,41 @@
-//! How todoctl presents results and errors.
+//! How todoctl presents results and errors: human text on stdout, or JSON with `--json`;
+//! progress and errors on stderr.
+
+use std::fmt::Display;
+
+use serde::Serialize;
+
+use crate::cli::GlobalArgs;
 
 /// Exit code for a command that failed (see README, "Exit codes").
 pub const EXIT_ERROR: u8 = 1;
+
+/// Prints a report as JSON (`--json`) or as its human rendering.
+pub fn report<T: Display + Serialize>(global: &GlobalArgs, report: &T) -> anyhow::Result<()> {
+    if global.json {
+        println!("{}", serde_json::to_string_pretty(report)?);
+    } else {
+        println!("{report}");
+    }
+    Ok(())
+}
+
+/// Prints a progress note on stderr (never on stdout, which belongs to the report).
+pub fn progress(message: impl Display) {
+    eprintln!("{message}");
+}
+
+/// Prints the commands a dry run recorded, numbered, on stdout.
+pub fn plan(global: &GlobalArgs, commands: &[String]) -> anyhow::Result<()> {
+    if global.json {
+        println!("{}", serde_json::to_string_pretty(commands)?);
+    } else {
+        for (i, command) in commands.iter().enumerate() {
+            println!("{:>3}. {command}", i + 1);
+        }
+    }
+    Ok(())
+}
 
 /// Prints an error and its causes to stderr, one per line.
 pub fn error(err: &anyhow::Error) {

@@ -1,0 +1,208 @@
+//! `todoctl images check|build|load|prune`: the container images, tagged by content.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Subcommand};
+use images::engine::{BuildSettings, Engine, EngineChoice, Tools};
+use images::minikube::Minikube;
+use images::ops::{self, BuiltImage, Progress, Project};
+use serde::Serialize;
+
+use crate::cli::GlobalArgs;
+use crate::output;
+
+/// Check, build, load into Minikube, or prune the images.
+#[derive(Debug, Args)]
+pub struct ImagesArgs {
+    #[command(subcommand)]
+    command: ImagesCommand,
+
+    #[command(flatten)]
+    options: ImageOptions,
+}
+
+#[derive(Debug, Subcommand)]
+enum ImagesCommand {
+    /// Check the Dockerfiles against the image rules.
+    Check,
+    /// Build every image whose content tag is not built yet, and report tags and sizes.
+    Build {
+        /// Rebuild even when the content tag exists.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Load the built images into Minikube and check the cluster has the same image IDs.
+    Load,
+    /// Remove our images' older tags from the engine and from Minikube.
+    Prune,
+}
+
+/// Options every images subcommand shares.
+#[derive(Debug, Args)]
+pub struct ImageOptions {
+    /// The build engine: auto, docker, podman, buildah, minikube-docker or minikube-build.
+    #[arg(long, global = true, default_value = "auto", env = "TODO_IMAGE_ENGINE")]
+    engine: String,
+
+    /// Build against local base images only, on the host network (machines without a
+    /// registry; see scripts/standin-images.sh).
+    #[arg(long, global = true)]
+    offline: bool,
+
+    /// A size budget, NAME=MB (repeatable), e.g. todo-chatbot-backend=60.
+    #[arg(long, global = true)]
+    budget: Vec<String>,
+
+    /// Only these images (repeatable); all by default.
+    #[arg(long = "image", global = true)]
+    only: Vec<String>,
+
+    /// The Minikube profile to load into.
+    #[arg(
+        long,
+        global = true,
+        default_value = "minikube",
+        env = "MINIKUBE_PROFILE"
+    )]
+    minikube_profile: String,
+
+    /// The project root (the build context).
+    #[arg(long, global = true, default_value = ".")]
+    root: PathBuf,
+}
+
+impl ImageOptions {
+    /// The project with budgets and selection applied.
+    pub fn project(&self) -> anyhow::Result<Project> {
+        let mut project = Project::new(&self.root)?;
+        for budget in &self.budget {
+            project.apply_budget(budget)?;
+        }
+        project.select(&self.only)?;
+        Ok(project)
+    }
+
+    /// The engine chosen by `--engine` (auto-detected by default).
+    pub fn engine(&self) -> anyhow::Result<Engine> {
+        let mut settings = if self.offline {
+            BuildSettings::offline()
+        } else {
+            BuildSettings::default()
+        };
+        settings.minikube_profile = Some(self.minikube_profile.clone());
+        let choice: EngineChoice = self.engine.parse()?;
+        Ok(Engine::detect(choice, Tools::default(), settings)?)
+    }
+
+    /// The Minikube the images go to.
+    pub fn minikube(&self) -> Minikube {
+        Minikube::new("minikube", Some(self.minikube_profile.clone()))
+    }
+}
+
+/// The images as built: what `todoctl images build` prints.
+#[derive(Debug, Serialize)]
+pub struct BuildReport {
+    /// The engine that built them.
+    pub engine: String,
+    /// One row per image.
+    pub images: Vec<BuiltImage>,
+}
+
+impl fmt::Display for BuildReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "{:<40} {:>9} {:>9}  STATUS", "IMAGE", "SIZE", "BUDGET")?;
+        for image in &self.images {
+            let size = image
+                .size_mb()
+                .map_or("-".to_owned(), |mb| format!("{mb:.1} MB"));
+            let budget = format!("{:.0} MB", image.budget as f64 / ops::MB as f64);
+            let status = match (image.reused, image.size.is_some(), image.within_budget()) {
+                (_, true, false) => "OVER BUDGET",
+                (true, _, _) => "up to date",
+                (false, _, _) => "built",
+            };
+            writeln!(f, "{:<40} {size:>9} {budget:>9}  {status}", image.reference)?;
+        }
+        write!(f, "engine: {}", self.engine)
+    }
+}
+
+pub fn run(args: ImagesArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
+    let options = &args.options;
+    let project = options.project()?;
+    let runner = crate::runner(global);
+    match args.command {
+        ImagesCommand::Check => {
+            ops::check(&project)?.into_result()?;
+            output::progress(format!(
+                "{} Dockerfile(s) pass every image rule",
+                project.images.len()
+            ));
+            Ok(ExitCode::SUCCESS)
+        }
+        ImagesCommand::Build { force } => {
+            let engine = options.engine()?;
+            let built = ops::build(&project, &runner, &engine, force, &mut |p| show(global, p))?;
+            if runner.is_dry_run() {
+                return output::plan(global, &runner.recorded()).map(|()| ExitCode::SUCCESS);
+            }
+            output::report(
+                global,
+                &BuildReport {
+                    engine: engine.kind().name().into(),
+                    images: built.clone(),
+                },
+            )?;
+            ops::enforce_budgets(&built)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        ImagesCommand::Load => {
+            let engine = options.engine()?;
+            let built = ops::built_images(&project, &runner, &engine)?;
+            ops::load(&runner, &engine, &options.minikube(), &built, &mut |p| {
+                show(global, p)
+            })?;
+            if runner.is_dry_run() {
+                output::plan(global, &runner.recorded())?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        ImagesCommand::Prune => {
+            let engine = options.engine()?;
+            let report = ops::prune(&project, &runner, &engine, Some(&options.minikube()))?;
+            if runner.is_dry_run() {
+                output::plan(global, &runner.recorded())?;
+            } else if global.json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                println!("kept: {}", report.kept.join(", "));
+                println!(
+                    "removed: {}",
+                    report.removed.len() + report.removed_from_cluster.len()
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Progress on stderr: one line per step; the builder's own lines with -v.
+pub fn show(global: &GlobalArgs, progress: Progress<'_>) {
+    match progress {
+        Progress::Building { reference, .. } => output::progress(format!("building {reference}")),
+        Progress::UpToDate { reference, .. } => {
+            output::progress(format!("{reference} is up to date"))
+        }
+        Progress::Line { line, .. } if global.verbose > 0 => output::progress(format!("  {line}")),
+        Progress::Line { .. } => {}
+        Progress::Loading { reference } => {
+            output::progress(format!("loading {reference} into minikube"))
+        }
+        Progress::Verified { reference } => output::progress(format!(
+            "{reference}: the cluster runs the image ID that was built"
+        )),
+    }
+}

@@ -1,0 +1,5 @@
+//! One module per subcommand; each parses its flags and calls one library crate.
+
+pub mod images;
+pub mod preflight;
+pub mod values;
