@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, missing_docs)]
 
 mod helm;
+mod kube;
 mod load;
 mod merge;
 mod render;
