@@ -108,3 +108,80 @@ fn fix_for(reason: &str, image: &str) -> String {
         _ => "see `todoctl doctor`".into(),
     }
 }
+
+/// Whether a Deployment's rollout is complete, by the rules `kubectl rollout status` uses;
+/// `Err` says what it is still waiting for.
+pub fn deployment_complete(
+    deployment: &k8s_openapi::api::apps::v1::Deployment,
+) -> Result<(), String> {
+    let name = deployment.metadata.name.clone().unwrap_or_default();
+    let want = deployment
+        .spec
+        .as_ref()
+        .and_then(|s| s.replicas)
+        .unwrap_or(1);
+    let generation = deployment.metadata.generation.unwrap_or(0);
+    let status = deployment.status.clone().unwrap_or_default();
+    if status.observed_generation.unwrap_or(0) < generation {
+        return Err(format!(
+            "deployment {name}: the controller has not seen the new spec yet"
+        ));
+    }
+    let updated = status.updated_replicas.unwrap_or(0);
+    let total = status.replicas.unwrap_or(0);
+    let available = status.available_replicas.unwrap_or(0);
+    if updated < want {
+        return Err(format!(
+            "deployment {name}: {updated} of {want} replicas updated"
+        ));
+    }
+    if total > updated {
+        return Err(format!(
+            "deployment {name}: {} old replicas pending termination",
+            total - updated
+        ));
+    }
+    if available < updated {
+        return Err(format!(
+            "deployment {name}: {available} of {updated} updated replicas available"
+        ));
+    }
+    Ok(())
+}
+
+/// Whether a StatefulSet's rolling update is complete and every replica is ready.
+pub fn statefulset_complete(
+    statefulset: &k8s_openapi::api::apps::v1::StatefulSet,
+) -> Result<(), String> {
+    let name = statefulset.metadata.name.clone().unwrap_or_default();
+    let want = statefulset
+        .spec
+        .as_ref()
+        .and_then(|s| s.replicas)
+        .unwrap_or(1);
+    let generation = statefulset.metadata.generation.unwrap_or(0);
+    let status = statefulset.status.clone().unwrap_or_default();
+    if status.observed_generation.unwrap_or(0) < generation {
+        return Err(format!(
+            "statefulset {name}: the controller has not seen the new spec yet"
+        ));
+    }
+    let ready = status.ready_replicas.unwrap_or(0);
+    if ready < want {
+        return Err(format!(
+            "statefulset {name}: {ready} of {want} replicas ready"
+        ));
+    }
+    let updated = status.updated_replicas.unwrap_or(0);
+    if updated < want {
+        return Err(format!(
+            "statefulset {name}: {updated} of {want} replicas updated"
+        ));
+    }
+    if status.update_revision.is_some() && status.update_revision != status.current_revision {
+        return Err(format!(
+            "statefulset {name}: rolling update to the new revision in progress"
+        ));
+    }
+    Ok(())
+}
