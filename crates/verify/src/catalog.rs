@@ -299,6 +299,13 @@ pub const RULES: &[Rule] = &[
         "A misspelled or obsolete variable is silently ignored: the setting the chart means to apply never happens.",
         "Use the name from the app's --help ([env: NAME]) or remove it.",
     ),
+    def(
+        "database-credentials",
+        Error,
+        "Backend database URL disagrees with the embedded PostgreSQL",
+        "PostgreSQL creates its user, password and database from POSTGRES_USER/POSTGRES_PASSWORD/POSTGRES_DB; a backend URL with other values never connects.",
+        "Build the backend's DATABASE_URL from the same values and Secret key as the StatefulSet's env.",
+    ),
 ];
 
 /// The rule with this id.

@@ -6,6 +6,10 @@
 //!   declared ports, resources, image tags, Service selectors, references, NetworkPolicy
 //!   wiring, ...). Per-rule [`ignores`] need a written reason.
 //!
+//! - **Local** ([`local`]): run the rendered app containers as local processes (or podman
+//!   containers) with exactly the chart's command, env and ports against a real PostgreSQL,
+//!   probe them as the kubelet would, run the [`smoke`] journey.
+//!
 //! Library only: nothing here prints or exits. Reports implement `Display` for people and
 //! `Serialize` for `--json`.
 
@@ -14,9 +18,12 @@ pub mod check;
 mod error;
 pub mod finding;
 pub mod ignores;
+pub mod local;
 pub mod manifest;
 pub mod render;
 pub mod rules;
+pub mod smoke;
+pub mod step;
 
 pub use check::{
     ChartReport, CheckReport, check_chart, check_manifests, check_profiles, default_ignores_path,
@@ -24,4 +31,7 @@ pub use check::{
 pub use error::{Error, Result};
 pub use finding::{Finding, Severity};
 pub use ignores::{Ignore, Ignores};
+pub use local::{Engine, LocalOptions, LocalReport, verify_local};
 pub use render::{DEFAULT_PROFILE, Render, read_manifests};
+pub use smoke::{SmokeReport, journey};
+pub use step::Step;

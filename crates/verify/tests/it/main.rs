@@ -1,3 +1,4 @@
 #![allow(clippy::unwrap_used, missing_docs)]
 
+mod local;
 mod static_checks;

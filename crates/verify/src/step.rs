@@ -1,0 +1,79 @@
+//! Timed steps: the unit every dynamic report (local, live, smoke) is made of.
+
+use std::fmt;
+use std::time::Instant;
+
+use serde::Serialize;
+
+/// One step of a run: what was checked, whether it passed, what was seen, how long it took.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Step {
+    /// What the step checks, e.g. `register` or `rollout Deployment/todo-chatbot-backend`.
+    pub name: String,
+    /// Passed.
+    pub ok: bool,
+    /// What was seen: a short success note, or the failure explained (events, log lines).
+    pub detail: String,
+    /// Wall time, milliseconds.
+    pub millis: u64,
+}
+
+impl Step {
+    /// Runs `f` as a step, timing it; `Err(text)` is a failure with that explanation.
+    pub fn run(name: impl Into<String>, f: impl FnOnce() -> Result<String, String>) -> Self {
+        let start = Instant::now();
+        let (ok, detail) = match f() {
+            Ok(d) => (true, d),
+            Err(d) => (false, d),
+        };
+        Self {
+            name: name.into(),
+            ok,
+            detail,
+            millis: u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX),
+        }
+    }
+
+    /// A step that did not run (a prerequisite failed), counted as failed.
+    pub fn not_run(name: impl Into<String>, why: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            ok: false,
+            detail: why.into(),
+            millis: 0,
+        }
+    }
+}
+
+impl fmt::Display for Step {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mark = if self.ok { "ok  " } else { "FAIL" };
+        let secs = self.millis as f64 / 1000.0;
+        write!(f, "  {mark} {:<56} {secs:>6.2}s", self.name)?;
+        let mut lines = self.detail.lines().filter(|l| !l.trim().is_empty());
+        if let Some(first) = lines.next() {
+            write!(f, "  {first}")?;
+        }
+        for l in lines {
+            write!(f, "\n         {l}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Writes steps one per line and a PASS/FAIL summary.
+pub fn write_steps(f: &mut fmt::Formatter<'_>, steps: &[Step]) -> fmt::Result {
+    for s in steps {
+        writeln!(f, "{s}")?;
+    }
+    let failed = steps.iter().filter(|s| !s.ok).count();
+    let total: u64 = steps.iter().map(|s| s.millis).sum();
+    writeln!(
+        f,
+        "  {}: {} of {} steps passed in {:.1}s",
+        if failed == 0 { "PASS" } else { "FAIL" },
+        steps.len() - failed,
+        steps.len(),
+        total as f64 / 1000.0
+    )
+}

@@ -1,0 +1,185 @@
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use verify::{LocalOptions, Render, verify_local};
+
+use crate::static_checks::{copy_dir, helm_path};
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn admin_url() -> String {
+    std::env::var("DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres:postgres@127.0.0.1:5432/postgres".into())
+}
+
+/// The workspace's debug binaries of todo-api and todo-web, built once per test run.
+fn binaries() -> (PathBuf, PathBuf) {
+    static BUILT: OnceLock<(PathBuf, PathBuf)> = OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+            exec::Cmd::new(cargo)
+                .args(["build", "-p", "todo-api", "-p", "todo-web"])
+                .current_dir(workspace())
+                .timeout(Duration::from_secs(1800))
+                .run()
+                .unwrap_or_else(|e| panic!("building the services failed: {e}"));
+            let target = std::env::var("CARGO_TARGET_DIR")
+                .map(PathBuf::from)
+                .unwrap_or_else(|_| workspace().join("target"));
+            let api = target.join("debug/todo-api");
+            let web = target.join("debug/todo-web");
+            assert!(
+                api.is_file() && web.is_file(),
+                "{} / {} missing",
+                api.display(),
+                web.display()
+            );
+            (api, web)
+        })
+        .clone()
+}
+
+fn options() -> LocalOptions {
+    let (api, web) = binaries();
+    let mut o = LocalOptions::todo_chatbot(&admin_url(), api, web);
+    o.max_probe_wait = Duration::from_secs(20);
+    o
+}
+
+fn render(chart: &Path, profile: &str) -> String {
+    let mut r = Render::new(chart);
+    r.helm = helm_path("helm");
+    r.render(profile).unwrap()
+}
+
+#[test]
+fn real_chart_runs_green_locally_in_default_and_dev_profiles() {
+    for profile in ["default", "dev"] {
+        let manifests = render(&workspace().join("helm/todo-chatbot"), profile);
+        let report = verify_local(&manifests, profile, &options()).unwrap();
+        println!("{report}");
+        assert!(report.passed(), "{report}");
+        let smoke = report.smoke.as_ref().expect("the smoke journey ran");
+        assert_eq!(smoke.steps.len(), 9, "{smoke}");
+        // Secrets never show in the report.
+        let json = serde_json::to_string(&report).unwrap();
+        assert!(json.contains("\"***\""));
+        assert!(
+            !json.contains("postgres:postgres@"),
+            "admin password leaked: {json}"
+        );
+    }
+}
+
+/// Breaks a test copy of the chart with `edit(template text)` on `template`, runs the dev
+/// profile locally and returns the report.
+fn broken(template: &str, from: &str, to: &str) -> verify::LocalReport {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&workspace().join("helm/todo-chatbot"), dir.path());
+    let path = dir.path().join("templates").join(template);
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains(from), "{template} has no {from:?}");
+    std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
+    let manifests = render(dir.path(), "dev");
+    let report = verify_local(
+        &manifests,
+        &format!("{template}: {from} -> {to}"),
+        &options(),
+    )
+    .unwrap();
+    println!("{report}");
+    assert!(!report.passed(), "{report}");
+    report
+}
+
+fn failed_steps(r: &verify::LocalReport) -> Vec<String> {
+    r.steps
+        .iter()
+        .filter(|s| !s.ok)
+        .map(|s| s.name.clone())
+        .collect()
+}
+
+#[test]
+fn a_probe_path_the_app_does_not_serve_is_caught() {
+    let r = broken("deployment-backend.yaml", "path: /healthz", "path: /health");
+    assert_eq!(
+        failed_steps(&r),
+        [
+            "livenessProbe Deployment/todo-chatbot-backend [backend]",
+            "smoke journey"
+        ],
+        "{r}"
+    );
+    let step = r.steps.iter().find(|s| !s.ok).unwrap();
+    assert!(
+        step.detail.contains("GET /health -> 404"),
+        "{}",
+        step.detail
+    );
+}
+
+#[test]
+fn an_env_name_the_app_does_not_read_is_caught() {
+    let r = broken("configmap-backend.yaml", "LOG_LEVEL:", "LOG_LEVL:");
+    assert_eq!(
+        r.rule_ids().into_iter().collect::<Vec<_>>(),
+        ["env-unread"],
+        "{r}"
+    );
+    assert!(r.findings[0].message.contains("LOG_LEVL"), "{r}");
+}
+
+#[test]
+fn a_container_port_the_app_does_not_listen_on_is_caught() {
+    let r = broken(
+        "deployment-backend.yaml",
+        "containerPort: 8000",
+        "containerPort: 8080",
+    );
+    let failed = failed_steps(&r);
+    assert!(
+        failed.contains(&"startupProbe Deployment/todo-chatbot-backend [backend]".to_owned()),
+        "{r}"
+    );
+}
+
+#[test]
+fn env_resolution_expands_secret_references_and_declared_env_parses_wrapped_help() {
+    let help = "  --cors-origins <CORS_ORIGINS>\n      Comma-separated (empty: no CORS headers) [env:\n      CORS_ORIGINS=]\n  --port [env: PORT=]";
+    let names = verify::local::declared_env(help);
+    assert_eq!(
+        names.into_iter().collect::<Vec<_>>(),
+        ["CORS_ORIGINS", "PORT"]
+    );
+    let mut vars = std::collections::BTreeMap::new();
+    vars.insert(
+        "DB_PASSWORD".to_owned(),
+        verify::local::EnvValue {
+            text: "pw".into(),
+            secret: true,
+        },
+    );
+    let v = verify::local::expand("postgres://u:$(DB_PASSWORD)@h/$(MISSING)$$(X)", &vars);
+    assert_eq!(v.text, "postgres://u:pw@h/$(MISSING)$(X)");
+    assert!(v.secret);
+}
+
+#[test]
+fn a_database_name_the_postgresql_statefulset_does_not_create_is_caught() {
+    let r = broken(
+        "statefulset-postgresql.yaml",
+        "value: {{ .Values.postgresql.auth.database | quote }}",
+        "value: \"todo_db\"",
+    );
+    assert_eq!(
+        r.rule_ids().into_iter().collect::<Vec<_>>(),
+        ["database-credentials"],
+        "{r}"
+    );
+    assert!(r.findings[0].message.contains("\"todo_db\""), "{r}");
+}
