@@ -156,6 +156,11 @@
     state.csrf = null;
     state.tasks = [];
     state.conversationId = null;
+    state.filter = "all";
+    state.editingId = null;
+    for (const b of document.querySelectorAll(".filter")) {
+      b.setAttribute("aria-pressed", String(b.dataset.filter === "all"));
+    }
     $("task-list").replaceChildren();
     $("chat-log").replaceChildren();
     showView("auth");

@@ -179,18 +179,136 @@ impl Page {
     }
 }
 
+/// A browser session; chromedriver (and its Chromium) die with `_driver`.
+struct Browser {
+    page: Page,
+    _driver: Child,
+    _profile: tempfile::TempDir,
+}
+
+async fn open_browser() -> Browser {
+    let (driver, driver_url) = start_chromedriver().await;
+    let profile = tempfile::tempdir().expect("profile dir");
+    let client = start_browser(&driver_url, profile.path()).await;
+    Browser {
+        page: Page {
+            c: client,
+            shots: artifacts_dir(),
+        },
+        _driver: driver,
+        _profile: profile,
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_new_user_manages_tasks_by_form_and_chat_in_chromium() {
     let stack = Stack::start().await;
-    let (_driver, driver_url) = start_chromedriver().await;
-    let profile = tempfile::tempdir().expect("profile dir");
-    let client = start_browser(&driver_url, profile.path()).await;
-    let page = Page {
-        c: client,
-        shots: artifacts_dir(),
-    };
-    journey(&page, &stack).await;
+    let browser = open_browser().await;
+    journey(&browser.page, &stack).await;
+    browser
+        .page
+        .c
+        .clone()
+        .close()
+        .await
+        .expect("close the browser session");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn error_states_are_shown_clearly_in_chromium() {
+    let mut stack = Stack::start().await;
+    let existing = crate::support::register(&stack.web, "taken@example.com").await;
+    let browser = open_browser().await;
+    let page = &browser.page;
+    page.c.goto(&stack.web.base).await.expect("open the app");
+    page.wait_for(
+        "sign-in form",
+        "return !document.getElementById('auth-view').hidden",
+    )
+    .await;
+
+    // The backend's message for a taken e-mail shows next to the form.
+    page.click("#tab-signup").await;
+    page.type_into("auth-email", "taken@example.com").await;
+    page.type_into("auth-password", &format!("another password{ENTER}"))
+        .await;
+    page.wait_for(
+        "the e-mail-taken message",
+        "const e = document.getElementById('auth-error'); return !e.hidden && e.textContent.trim().length > 0",
+    )
+    .await;
+    assert_eq!(
+        page.js("return document.getElementById('app-view').hidden")
+            .await,
+        json!(true)
+    );
+
+    // A wrong password is refused; the right one signs in.
+    page.click("#tab-signin").await;
+    page.type_into("auth-password", &format!("wrong password{ENTER}"))
+        .await;
+    page.wait_for(
+        "the wrong-password message",
+        "const e = document.getElementById('auth-error'); return !e.hidden && document.getElementById('auth-password').getAttribute('aria-invalid') === 'true'",
+    )
+    .await;
+    page.type_into("auth-password", &format!("correct horse battery{ENTER}"))
+        .await;
+    page.wait_for(
+        "the workspace",
+        "return !document.getElementById('app-view').hidden",
+    )
+    .await;
+
+    // Client-side validation: an empty title is explained and marked invalid.
+    page.click("#task-add").await;
+    page.wait_for(
+        "the empty-title message",
+        "const e = document.getElementById('task-error'); return !e.hidden && document.getElementById('task-title').getAttribute('aria-invalid') === 'true'",
+    )
+    .await;
+    page.shot("10-validation").await;
+
+    // Session expired: the backend refuses the token, the page says so and asks to sign in.
     page.c
+        .delete_cookie("todo_session")
+        .await
+        .expect("delete cookie");
+    let forged = fantoccini::cookies::Cookie::parse(format!(
+        "todo_session=v1:{}:{}:expired.token.value; Path=/; Domain=127.0.0.1; HttpOnly; SameSite=Strict",
+        existing.user_id, existing.csrf
+    ))
+    .expect("cookie syntax");
+    page.c.add_cookie(forged).await.expect("add cookie");
+    page.click("button.filter[data-filter='pending']").await;
+    page.wait_for(
+        "the session-expired notice",
+        "return !document.getElementById('auth-view').hidden && !document.getElementById('banner').hidden && document.getElementById('banner-text').textContent.includes('expired')",
+    )
+    .await;
+    page.shot("11-session-expired").await;
+
+    // Backend down: a clear banner instead of a silent failure.
+    page.type_into("auth-email", "taken@example.com").await;
+    page.type_into("auth-password", &format!("correct horse battery{ENTER}"))
+        .await;
+    page.wait_for(
+        "the workspace again",
+        "return !document.getElementById('app-view').hidden",
+    )
+    .await;
+    stack.backend.kill();
+    page.type_into("task-title", "This will not be saved").await;
+    page.click("#task-add").await;
+    page.wait_for(
+        "the backend-unavailable banner",
+        "return !document.getElementById('banner').hidden && document.getElementById('banner-text').textContent.includes('unavailable')",
+    )
+    .await;
+    page.shot("12-backend-down").await;
+    browser
+        .page
+        .c
         .clone()
         .close()
         .await
