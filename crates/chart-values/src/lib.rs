@@ -239,6 +239,8 @@ pub struct Merged {
     /// The sources in the order they were applied.
     pub sources: Vec<String>,
     origins: BTreeMap<KeyPath, Origin>,
+    /// The chart's values.yaml, to stand in for a broken value while looking for more problems.
+    defaults: Value,
 }
 
 impl Merged {
@@ -352,6 +354,7 @@ pub fn merge_as(inputs: &Inputs, major: HelmMajor) -> Result<Merged, Error> {
         values: Value::Object(user),
         sources,
         origins,
+        defaults: defaults.value,
     })
 }
 

@@ -1,7 +1,9 @@
 //! Structure, types and the cross-field rules Helm's schema cannot express.
 
 use crate::model::{Agent, Component, CookieSecure, Image, Resources, ServiceType, Values};
-use crate::path::KeyPath;
+use serde_json::Value;
+
+use crate::path::{KeyPath, Seg};
 use crate::report::{Problem, Severity};
 use crate::schema::Walker;
 use crate::{Merged, is_secret_key};
@@ -59,26 +61,80 @@ pub(crate) fn run(merged: &Merged) -> Vec<Problem> {
             hint: Some(hint),
         });
     }
-    match serde_path_to_error::deserialize::<_, Values>(value) {
-        Ok(values) => rules(&values, &mut sink),
-        Err(e) => {
-            let key = e.path().to_string();
-            let message = if is_secret_key(&key) {
-                "has the wrong type (expected a string)".to_owned()
-            } else {
-                e.inner().to_string()
-            };
-            sink.error(
-                "type",
-                &key,
-                message,
-                "see the key's type in values.schema.json or helm/todo-chatbot/README.md",
-            );
+    // Report every wrong type, not just the first: after each one, put the chart's default
+    // (or nothing) in its place and try again.
+    let mut seen = Vec::new();
+    loop {
+        match serde_path_to_error::deserialize::<_, Values>(value.clone()) {
+            Ok(values) => {
+                if seen.is_empty() {
+                    rules(&values, &mut sink);
+                }
+                break;
+            }
+            Err(e) => {
+                let key = e.path().to_string();
+                if seen.contains(&key) || seen.len() >= 50 {
+                    break;
+                }
+                let message = if is_secret_key(&key) {
+                    "has the wrong type (expected a string)".to_owned()
+                } else {
+                    e.inner().to_string()
+                };
+                sink.error(
+                    "type",
+                    &key,
+                    message,
+                    "see the key's type in values.schema.json or helm/todo-chatbot/README.md",
+                );
+                replace_with_default(&mut value, &merged.defaults, &KeyPath::dotted(&key));
+                seen.push(key);
+            }
         }
     }
     let mut problems = sink.problems;
     problems.sort_by_key(|p| std::cmp::Reverse(p.severity));
     problems
+}
+
+fn get<'a>(v: &'a Value, path: &KeyPath) -> Option<&'a Value> {
+    path.0.iter().try_fold(v, |cur, seg| match seg {
+        Seg::Key(k) => cur.get(k),
+        Seg::Index(i) => cur.get(i),
+    })
+}
+
+fn replace_with_default(value: &mut Value, defaults: &Value, path: &KeyPath) {
+    let Some((last, parent)) = path.0.split_last() else {
+        return;
+    };
+    let mut cur = value;
+    for seg in parent {
+        let next = match seg {
+            Seg::Key(k) => cur.get_mut(k),
+            Seg::Index(i) => cur.get_mut(*i),
+        };
+        match next {
+            Some(n) => cur = n,
+            None => return,
+        }
+    }
+    let default = get(defaults, path).cloned();
+    match (cur, last) {
+        (Value::Object(m), Seg::Key(k)) => match default {
+            Some(d) => {
+                m.insert(k.clone(), d);
+            }
+            None => {
+                m.remove(k);
+            }
+        },
+        (Value::Array(a), Seg::Index(i)) if *i < a.len() => {
+            a.remove(*i);
+        }
+        _ => {}
+    }
 }
 
 fn rules(v: &Values, s: &mut Sink<'_>) {

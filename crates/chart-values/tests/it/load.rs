@@ -119,6 +119,23 @@ fn wrong_types_name_the_key_and_file() {
     let p = r.by_rule("type").next().unwrap_or_else(|| panic!("{r}"));
     assert_eq!(p.key.as_deref(), Some("backend.replicaCount"));
     assert_eq!(at(p), ("my.yaml".to_owned(), 2, 3));
+    // Every wrong type is reported, each at its own line.
+    let r = check_file(
+        "backend:\n  replicaCount: many\nfrontend:\n  image:\n    pullPolicy: Sometimes\nconfig:\n  logFormat: xml\n",
+    );
+    let found: Vec<(Option<&str>, u64)> = r
+        .by_rule("type")
+        .map(|p| (p.key.as_deref(), at(p).1))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (Some("backend.replicaCount"), 2),
+            (Some("config.logFormat"), 7),
+            (Some("frontend.image.pullPolicy"), 5)
+        ],
+        "{r}"
+    );
     // A secret's value never appears in the message.
     let r = check_file("secrets:\n  jwtSecret: [s3cr3t-value]\n");
     assert!(!r.to_string().contains("s3cr3t"), "{r}");
