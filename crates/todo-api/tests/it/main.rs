@@ -10,4 +10,5 @@ mod chat;
 mod llm;
 mod mcp;
 mod openapi;
+mod ops;
 mod tasks;
