@@ -10,8 +10,30 @@
 //! - [`db`]: backup and restore through `kubectl exec`;
 //! - [`status`]: the release at a glance.
 //!
+//! - [`doctor`]: offline, deterministic diagnosis rules (also the troubleshooting table);
+//! - [`ai`]: kubectl-ai / kagent, scoped to the deployment, with a doctor fallback.
+//!
 //! Mutating operations take an [`exec::Runner`], so `--dry-run` records the exact plan
 //! (secrets redacted; they only ever travel in a 0600 values file).
+//!
+//! # The CLI's calls
+//!
+//! Every subcommand but `minikube start` first builds a [`Cluster`] with
+//! [`Cluster::connect`] (tools, Minikube profile, `--context`, namespace, release, dry-run),
+//! which refuses a current context that is not the profile's unless `--context` names one.
+//!
+//! | Subcommand | Call |
+//! |---|---|
+//! | `minikube start` | [`minikube::start`]`(runner, &tools.minikube, &MinikubeOptions, on_line)` |
+//! | `deploy` / `deploy --dry-run` | [`deploy::deploy`]`(runner, &cluster, &DeployOptions, on_line)` → [`DeployOutcome`] (`Planned`, `Unchanged`, `Deployed`); plan = `runner.recorded()` |
+//! | `rollback [REVISION]` | [`deploy::rollback`]`(runner, &cluster, revision, timeout)` |
+//! | `status` | [`status::status`]`(&cluster)` → [`StatusReport`] |
+//! | `down [--purge]` | [`deploy::down`]`(runner, &cluster, purge, timeout)` → [`DownOutcome`] |
+//! | `db backup FILE` | [`db::backup`]`(runner, &cluster, file)` → bytes written |
+//! | `db restore FILE` | [`db::restore`]`(runner, &cluster, file)` |
+//! | `port-forward [frontend\|backend]` | [`status::forward_target`] then [`Kubectl::port_forward`] and [`PortForward::wait`] (dry run: [`Kubectl::port_forward_cmd`]) |
+//! | `doctor` | [`doctor::collect`] then [`doctor::diagnose`]; [`doctor::render`] for text |
+//! | `ai "<question>"` | [`ai::ask`]`(&cluster, question, &AiEnv, &DoctorContext)` → [`ai::AiAnswer`] |
 
 pub mod ai;
 pub mod context;

@@ -4,6 +4,7 @@ mod ai;
 mod doctor;
 mod fake;
 mod fixtures;
+mod inputs;
 mod kubectl;
 mod live;
 mod plan;
