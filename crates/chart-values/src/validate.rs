@@ -82,12 +82,12 @@ pub(crate) fn run(merged: &Merged) -> Vec<Problem> {
                 } else {
                     e.inner().to_string()
                 };
-                sink.error(
-                    "type",
-                    &key,
-                    message,
-                    "see the key's type in values.schema.json or helm/todo-chatbot/README.md",
-                );
+                let hint = if message.contains("invalid type: boolean") {
+                    "quote the value: Helm reads unquoted yes/no/on/off/y/n as booleans"
+                } else {
+                    "see the key's type in values.schema.json or helm/todo-chatbot/README.md"
+                };
+                sink.error("type", &key, message, hint);
                 replace_with_default(&mut value, &merged.defaults, &KeyPath::dotted(&key));
                 seen.push(key);
             }

@@ -194,8 +194,11 @@ pub(crate) fn parse(text: &str) -> Result<Located, YamlProblem> {
             locations: Vec::new(),
         });
     }
+    // Helm reads values as YAML 1.1 (yes/no/on/off/y/n are booleans, 010 is octal);
+    // resolve plain scalars the same way so our merge equals Helm's.
     let options = serde_saphyr::options! {
         duplicate_keys: serde_saphyr::DuplicateKeyPolicy::Error,
+        legacy_octal_numbers: true,
     };
     let node: Spanned<Node> =
         serde_saphyr::from_str_with_options(text, options).map_err(|e| YamlProblem {

@@ -136,6 +136,12 @@ fn wrong_types_name_the_key_and_file() {
         ],
         "{r}"
     );
+    // YAML 1.1 booleans, as Helm reads them.
+    let r = check_file("config:\n  logLevel: off\n");
+    let p = r.by_rule("type").next().unwrap_or_else(|| panic!("{r}"));
+    assert_eq!(p.key.as_deref(), Some("config.logLevel"));
+    assert!(p.hint.as_deref().unwrap().contains("quote"), "{r}");
+    assert!(check_file("config:\n  logLevel: 'info'\n").is_ok());
     // A secret's value never appears in the message.
     let r = check_file("secrets:\n  jwtSecret: [s3cr3t-value]\n");
     assert!(!r.to_string().contains("s3cr3t"), "{r}");

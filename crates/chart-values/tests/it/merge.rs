@@ -194,3 +194,15 @@ fn real_chart_profiles_with_overrides_match_helm() {
         );
     }
 }
+
+#[test]
+fn yaml_scalars_resolve_like_helm() {
+    check(
+        "a: 1\n",
+        &[
+            "v:\n  yes1: yes\n  off1: off\n  On1: On\n  y1: y\n  n1: N\n  tilde: ~\n  oct: 010\n  hex: 0x10\n  under: 1_000\n  exp: 1e3\n  flt: 1.50\n  neg: -3\n  plus: +4\n  str: hello\n  quoted: 'yes'\n  date: 2024-01-01\n  empty:\n  oo: 0o17\n  zero: 0\n  negoct: -010\n",
+            "keys:\n  y: 1\n  off: 2\n  10: ten\n",
+        ],
+        &[],
+    );
+}
