@@ -134,6 +134,7 @@ apiVersion: policy/v1
 kind: PodDisruptionBudget
 metadata:
   name: {{ printf "%s-%s" (include "todo-chatbot.fullname" .ctx) .component }}
+  namespace: {{ .ctx.Release.Namespace }}
   labels:
     {{- include "todo-chatbot.componentLabels" . | nindent 4 }}
 spec:
@@ -152,6 +153,7 @@ apiVersion: autoscaling/v2
 kind: HorizontalPodAutoscaler
 metadata:
   name: {{ printf "%s-%s" (include "todo-chatbot.fullname" .ctx) .component }}
+  namespace: {{ .ctx.Release.Namespace }}
   labels:
     {{- include "todo-chatbot.componentLabels" . | nindent 4 }}
 spec:

@@ -98,6 +98,11 @@ fn every_rendered_object_is_a_valid_kubernetes_object() {
             let docs = documents(&out);
             assert!(docs.len() >= 8, "{helm} {args:?}");
             for doc in &docs {
+                assert_eq!(
+                    doc["metadata"]["namespace"], "todo-chatbot",
+                    "{helm}: {} {}",
+                    doc["kind"], doc["metadata"]["name"]
+                );
                 let mut problems = Vec::new();
                 diff(doc, &typed_round_trip(doc), "", &mut problems);
                 assert!(
