@@ -210,3 +210,95 @@ fn minikube_start_plan() {
     .unwrap();
     insta::assert_snapshot!(runner.recorded().join("\n"));
 }
+
+/// Runs every helm command of the plans with the real helm against a kubeconfig with no
+/// clusters: helm parses all flags before it connects, so each must fail only for want of a
+/// cluster — an unknown or malformed flag fails the test.
+#[test]
+fn the_real_helm_accepts_every_planned_flag() {
+    let kubeconfig = tempfile::NamedTempFile::new().unwrap();
+    for major in [4, 3] {
+        let mut lines = Vec::new();
+        for profile in Profile::ALL {
+            let mut fakes = Fakes::new();
+            let cluster = cluster(&mut fakes, major, Some("todo-chatbot"));
+            let runner = Runner::dry_run();
+            deploy::deploy(&runner, &cluster, &options(profile), |_| {}).unwrap();
+            deploy::rollback(&runner, &cluster, Some(2), Duration::from_secs(60)).unwrap();
+            deploy::down(&runner, &cluster, false, Duration::from_secs(60)).unwrap();
+            lines.extend(runner.recorded());
+        }
+        let helm_lines: Vec<&String> = lines
+            .iter()
+            .filter(|l| l.contains("/.tools/bin/helm"))
+            .collect();
+        assert_eq!(helm_lines.len(), 9, "{helm_lines:?}");
+        for line in helm_lines {
+            let words = shell_words::split(line).unwrap();
+            let out = exec::Cmd::new(words[0].clone())
+                .args(words[1..].iter().cloned())
+                .env("KUBECONFIG", kubeconfig.path().display().to_string())
+                .run_unchecked()
+                .unwrap();
+            assert!(!out.success(), "{line} succeeded without a cluster?");
+            assert!(
+                out.stderr.to_lowercase().contains("cluster unreachable"),
+                "helm {major} rejected the planned command line:\n{line}\n{}",
+                out.stderr
+            );
+        }
+    }
+}
+
+/// The same for every kubectl command a plan records (namespace, purge, backup, restore,
+/// port-forward), with the real kubectl: it parses flags before it looks for the context.
+#[test]
+fn the_real_kubectl_accepts_every_planned_flag() {
+    let kubeconfig = tempfile::NamedTempFile::new().unwrap();
+    let real_kubectl = repo_root().join(".tools/bin/kubectl");
+    assert!(
+        real_kubectl.exists(),
+        "{} is missing: run `just tools`",
+        real_kubectl.display()
+    );
+    let mut fakes = Fakes::new();
+    let cluster = cluster(&mut fakes, 4, Some("todo-chatbot"));
+    let runner = Runner::dry_run();
+    deploy::deploy(&runner, &cluster, &options(Profile::Dev), |_| {}).unwrap();
+    deploy::down(&runner, &cluster, true, Duration::from_secs(60)).unwrap();
+    let dump = fakes.path("dump.sql");
+    cluster::db::backup(&runner, &cluster, &dump).unwrap();
+    std::fs::write(
+        &dump,
+        "-- PostgreSQL database dump\n-- PostgreSQL database dump complete\n",
+    )
+    .unwrap();
+    cluster::db::restore(&runner, &cluster, &dump).unwrap();
+    let mut lines = runner.recorded();
+    lines.push(
+        cluster
+            .kubectl()
+            .port_forward_cmd("svc/todo-chatbot-frontend", 3000, 3000)
+            .to_string(),
+    );
+    let kubectl_lines: Vec<&String> = lines
+        .iter()
+        .filter(|l| !l.contains("/.tools/bin/helm"))
+        .collect();
+    assert_eq!(kubectl_lines.len(), 8, "{kubectl_lines:?}");
+    for line in kubectl_lines {
+        let words = shell_words::split(line).unwrap();
+        assert!(words[0].ends_with("/kubectl"), "{line}");
+        let out = exec::Cmd::new(real_kubectl.display().to_string())
+            .args(words[1..].iter().cloned())
+            .env("KUBECONFIG", kubeconfig.path().display().to_string())
+            .run_unchecked()
+            .unwrap();
+        assert!(!out.success(), "{line} succeeded without a cluster?");
+        assert!(
+            out.stderr.contains("todo-chatbot") && !out.stderr.contains("unknown flag"),
+            "kubectl rejected the planned command line:\n{line}\n{}",
+            out.stderr
+        );
+    }
+}
