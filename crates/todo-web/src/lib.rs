@@ -249,10 +249,26 @@ pub async fn healthcheck(url: &str) -> Result<(), Error> {
         .get(url)
         .send()
         .await
-        .map_err(|e| fail(e.to_string()))?;
+        .map_err(|e| fail(error_chain(&e)))?;
     if resp.status() == StatusCode::OK {
         Ok(())
     } else {
         Err(fail(format!("status {}", resp.status())))
     }
+}
+
+/// `error: cause: cause…`, because reqwest's top-level message ("error sending request") hides
+/// the useful part ("Connection refused").
+pub(crate) fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut out = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        source = cause.source();
+    }
+    out
 }

@@ -1,38 +1,42 @@
 //! `todo-web`: the Todo Chatbot frontend server. `todo-web` (or `todo-web serve`) runs it;
 //! `todo-web healthcheck` probes a running one (Docker HEALTHCHECK).
 
+use std::ffi::OsString;
+use std::process::ExitCode;
+
 use anyhow::Context;
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Parser, ValueEnum};
 use todo_web::{AppState, Config};
 
+/// `todo-web [serve] [OPTIONS]`. The first argument is dispatched by hand (see `main`) so the
+/// server's flags work without a subcommand and `healthcheck` never validates them.
 #[derive(Debug, Parser)]
 #[command(
     name = "todo-web",
     version,
-    about = "Todo Chatbot frontend: UI + same-origin API proxy"
+    about = "Todo Chatbot frontend: the UI plus a same-origin proxy to todo-api",
+    after_help = "Subcommands:\n  serve        Run the server (the default)\n  healthcheck  Exit 0 when a running todo-web's /healthz answers 200, 1 otherwise (see `todo-web healthcheck --help`)"
 )]
-#[command(args_conflicts_with_subcommands = true)]
-struct Cli {
-    #[command(subcommand)]
-    command: Option<Command>,
-
+struct ServeCli {
     #[command(flatten)]
-    serve: Option<ServeArgs>,
+    args: ServeArgs,
 }
 
-#[derive(Debug, Subcommand)]
-enum Command {
-    /// Run the server (the default).
-    Serve(ServeArgs),
-    /// Exit 0 when a running todo-web's /healthz answers 200, 1 otherwise.
-    Healthcheck {
-        /// URL to probe [default: http://127.0.0.1:$PORT/healthz].
-        #[arg(long, value_name = "URL")]
-        url: Option<String>,
-        /// Port of the local server, used when --url is not given.
-        #[arg(long, env = "PORT", value_name = "PORT", default_value_t = 3000)]
-        port: u16,
-    },
+/// `todo-web healthcheck [--url URL]`.
+#[derive(Debug, Parser)]
+#[command(
+    name = "todo-web healthcheck",
+    bin_name = "todo-web healthcheck",
+    version,
+    about = "Exit 0 when a running todo-web's /healthz answers 200, 1 otherwise"
+)]
+struct HealthCli {
+    /// URL to probe [default: http://127.0.0.1:$PORT/healthz].
+    #[arg(long, value_name = "URL")]
+    url: Option<String>,
+    /// Port of the local server, used when --url is not given.
+    #[arg(long, env = "PORT", value_name = "PORT", default_value_t = 3000)]
+    port: u16,
 }
 
 #[derive(Debug, clap::Args)]
@@ -118,34 +122,31 @@ async fn run_server(args: ServeArgs) -> anyhow::Result<()> {
 }
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
-    let cli = Cli::parse();
-    match cli.command {
-        Some(Command::Healthcheck { url, port }) => {
-            let url = url.unwrap_or_else(|| format!("http://127.0.0.1:{port}/healthz"));
-            todo_web::healthcheck(&url).await?;
-            Ok(())
+async fn main() -> ExitCode {
+    let mut argv: Vec<OsString> = std::env::args_os().collect();
+    let result = match argv.get(1).and_then(|a| a.to_str()) {
+        Some("healthcheck") => {
+            argv.remove(1);
+            let cli = HealthCli::parse_from(argv);
+            let url = cli
+                .url
+                .unwrap_or_else(|| format!("http://127.0.0.1:{}/healthz", cli.port));
+            todo_web::healthcheck(&url)
+                .await
+                .map_err(anyhow::Error::from)
         }
-        Some(Command::Serve(args)) => run_server(args).await,
-        None => {
-            let args = match cli.serve {
-                Some(args) => args,
-                None => ServeArgs::from_env_defaults(),
-            };
-            run_server(args).await
+        Some("serve") => {
+            argv.remove(1);
+            run_server(ServeCli::parse_from(argv).args).await
         }
-    }
-}
-
-impl ServeArgs {
-    /// With no flags at all, clap may leave the flattened group empty; parse it from the
-    /// environment alone so `todo-web` with no arguments still serves.
-    fn from_env_defaults() -> Self {
-        #[derive(Parser)]
-        struct Only {
-            #[command(flatten)]
-            args: ServeArgs,
+        _ => run_server(ServeCli::parse_from(argv).args).await,
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            // Plain message, no backtrace: this is what operators read in pod logs.
+            eprintln!("todo-web: {e:#}");
+            ExitCode::FAILURE
         }
-        Only::parse_from(["todo-web"]).args
     }
 }

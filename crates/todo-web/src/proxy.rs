@@ -201,7 +201,11 @@ fn upstream_error(req_headers: &HeaderMap, err: &reqwest::Error) -> Response {
     } else {
         StatusCode::BAD_GATEWAY
     };
-    tracing::warn!(error = %err, status = status.as_u16(), "backend request failed");
+    tracing::warn!(
+        error = %crate::error_chain(err),
+        status = status.as_u16(),
+        "backend request failed"
+    );
     backend_unavailable(req_headers, status)
 }
 

@@ -235,3 +235,50 @@ fn healthcheck_and_graceful_shutdown() {
     assert_eq!(out.status, 0, "{}", out.stderr);
     assert!(out.stderr.contains("todo-web stopped"), "{}", out.stderr);
 }
+
+#[test]
+fn flags_take_precedence_over_the_environment() {
+    let flag_port = free_port();
+    let env_port = free_port();
+    // (arguments before the flags)
+    let check = |prefix: &[&str]| {
+        let mut cmd = Cmd::new(bin()).args(prefix.iter().copied());
+        cmd = cmd
+            .args(["--port", &flag_port.to_string(), "--bind-addr", "127.0.0.1"])
+            .env("PORT", env_port.to_string())
+            .env("BIND_ADDR", "0.0.0.0");
+        let server = cmd.spawn().unwrap();
+        let url = format!("http://127.0.0.1:{flag_port}/healthz");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let probe = Cmd::new(bin())
+                .args(["healthcheck", "--url", &url])
+                .timeout(Duration::from_secs(30))
+                .run_unchecked()
+                .unwrap();
+            if probe.status == 0 {
+                break;
+            }
+            if let Some(out) = server.try_wait().unwrap() {
+                panic!("todo-web {prefix:?} exited: {}", out.stderr);
+            }
+            assert!(
+                Instant::now() < deadline,
+                "todo-web {prefix:?} never listened on --port {flag_port}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        server.terminate().unwrap();
+        let out = server
+            .wait_timeout(Duration::from_secs(30))
+            .unwrap()
+            .expect("stopped");
+        assert!(
+            out.stderr.contains(&format!("127.0.0.1:{flag_port}")),
+            "{}",
+            out.stderr
+        );
+    };
+    check(&[]);
+    check(&["serve"]);
+}
