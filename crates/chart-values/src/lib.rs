@@ -127,8 +127,10 @@ pub struct Inputs {
     pub profile: Profile,
     /// Extra values files (`-f`), after the profile.
     pub files: Vec<PathBuf>,
-    /// `--set` arguments, last.
+    /// `--set` arguments, after the files.
     pub sets: Vec<String>,
+    /// `--set-string` arguments, last (Helm applies them after every `--set`).
+    pub set_strings: Vec<String>,
 }
 
 impl Inputs {
@@ -140,6 +142,7 @@ impl Inputs {
             profile: Profile::Default,
             files: Vec::new(),
             sets: Vec::new(),
+            set_strings: Vec::new(),
         }
     }
 
@@ -161,6 +164,13 @@ impl Inputs {
     #[must_use]
     pub fn set(mut self, s: impl Into<String>) -> Self {
         self.sets.push(s.into());
+        self
+    }
+
+    /// Adds a `--set-string` argument.
+    #[must_use]
+    pub fn set_string(mut self, s: impl Into<String>) -> Self {
+        self.set_strings.push(s.into());
         self
     }
 
@@ -191,8 +201,10 @@ pub enum Origin {
         /// 1-based column of the key.
         column: u64,
     },
-    /// A `--set` argument.
+    /// A `--set` or `--set-string` argument.
     Set {
+        /// `--set` or `--set-string`.
+        flag: String,
         /// The argument as given, secret values replaced by `***`.
         arg: String,
     },
@@ -202,7 +214,7 @@ impl fmt::Display for Origin {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::File { file, line, column } => write!(f, "{}:{line}:{column}", file.display()),
-            Self::Set { arg } => write!(f, "--set {arg}"),
+            Self::Set { flag, arg } => write!(f, "{flag} {arg}"),
         }
     }
 }
@@ -330,8 +342,10 @@ pub fn merge_as(inputs: &Inputs, major: HelmMajor) -> Result<Merged, Error> {
             merge::merge_maps(&mut user, m);
         }
     }
-    for arg in &inputs.sets {
-        let assignments = merge::parse_set(arg).map_err(|e| Error::BadSet {
+    let sets = inputs.sets.iter().map(|a| (a, false, "--set"));
+    let strings = inputs.set_strings.iter().map(|a| (a, true, "--set-string"));
+    for (arg, as_string, flag) in sets.chain(strings) {
+        let assignments = merge::parse_set(arg, as_string).map_err(|e| Error::BadSet {
             arg: redact_set(arg),
             reason: e.0,
         })?;
@@ -340,12 +354,13 @@ pub fn merge_as(inputs: &Inputs, major: HelmMajor) -> Result<Merged, Error> {
             origins.insert(
                 a.path.clone(),
                 Origin::Set {
+                    flag: flag.to_owned(),
                     arg: redact_set(arg),
                 },
             );
             merge::assign(&mut user, a);
         }
-        sources.push(format!("--set {}", redact_set(arg)));
+        sources.push(format!("{flag} {}", redact_set(arg)));
     }
     if let Value::Object(d) = &defaults.value {
         merge::coalesce(&mut user, d, major == HelmMajor::V3);

@@ -60,7 +60,15 @@ pub(crate) struct Assignment {
 }
 
 /// Parses a `--set` argument (`a.b=1,c[0]=x,d={x,y}`) the way Helm's strvals does.
-pub(crate) fn parse_set(arg: &str) -> Result<Vec<Assignment>, SetSyntax> {
+/// `strings`: `--set-string` (every value a string).
+pub(crate) fn parse_set(arg: &str, strings: bool) -> Result<Vec<Assignment>, SetSyntax> {
+    let typed = |s: &str| {
+        if strings {
+            Value::String(s.to_owned())
+        } else {
+            typed(s)
+        }
+    };
     let chars: Vec<char> = arg.chars().collect();
     let mut i = 0;
     let mut out = Vec::new();

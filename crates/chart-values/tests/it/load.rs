@@ -24,7 +24,7 @@ fn at(p: &chart_values::Problem) -> (String, u64, u64) {
             *line,
             *column,
         ),
-        Origin::Set { arg } => (format!("--set {arg}"), 0, 0),
+        Origin::Set { flag, arg } => (format!("{flag} {arg}"), 0, 0),
     }
 }
 
@@ -162,11 +162,19 @@ fn set_overrides_are_the_origin_of_their_keys() {
     assert_eq!(
         p.origin,
         Some(Origin::Set {
+            flag: "--set".into(),
             arg: "frontend.service.nodePort=80".into()
         })
     );
     assert!(
         r.to_string().contains("--set frontend.service.nodePort=80"),
+        "{r}"
+    );
+    let r = chart_values::check(&Inputs::new(chart_dir()).set_string("backend.image.tag=latest"))
+        .unwrap();
+    assert!(
+        r.to_string()
+            .contains("--set-string backend.image.tag=latest: error: backend.image.tag"),
         "{r}"
     );
     // Secrets given with --set are redacted in every rendering.

@@ -49,8 +49,10 @@ fn helm_args(files: &[&Path], sets: &[&str]) -> Vec<String> {
         args.push(f.display().to_string());
     }
     for s in sets {
-        args.push("--set".into());
-        args.push((*s).to_owned());
+        match s.strip_prefix("string:") {
+            Some(st) => args.extend(["--set-string".to_owned(), st.to_owned()]),
+            None => args.extend(["--set".to_owned(), (*s).to_owned()]),
+        }
     }
     args
 }
@@ -82,7 +84,10 @@ fn check(defaults: &str, files: &[&str], sets: &[&str]) {
         inputs = inputs.file(f);
     }
     for s in sets {
-        inputs = inputs.set(*s);
+        inputs = match s.strip_prefix("string:") {
+            Some(st) => inputs.set_string(st),
+            None => inputs.set(*s),
+        };
     }
     let paths: Vec<&Path> = file_paths.iter().map(|p| p.as_path()).collect();
     for helm in MAJORS {
@@ -142,6 +147,9 @@ fn set_values_are_typed_like_helm() {
             "t.int=1,t.neg=-5,t.zero=0,t.lead=007,t.float=1.5,t.hex=0x10",
             "t.yes=true,t.No=FALSE,t.nil=null,t.empty=,t.str=hello",
             "a.m.x=null",
+            // --set-string keeps everything a string and comes after every --set.
+            "string:s.hash=0123456,s.bool=true,s.nil=null",
+            "s.hash=99",
         ],
     );
 }
