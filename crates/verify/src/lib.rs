@@ -9,6 +9,9 @@
 //! - **Local** ([`local`]): run the rendered app containers as local processes (or podman
 //!   containers) with exactly the chart's command, env and ports against a real PostgreSQL,
 //!   probe them as the kubelet would, run the [`smoke`] journey.
+//! - **Live** ([`live`]): the release is deployed, rolled out, Ready with zero restarts, runs
+//!   the images that were built, Services have endpoints; the smoke journey through
+//!   `kubectl port-forward`; data survives pod deletion; `helm test` passes.
 //!
 //! Library only: nothing here prints or exits. Reports implement `Display` for people and
 //! `Serialize` for `--json`.
@@ -18,6 +21,7 @@ pub mod check;
 mod error;
 pub mod finding;
 pub mod ignores;
+pub mod live;
 pub mod local;
 pub mod manifest;
 pub mod render;
@@ -31,6 +35,7 @@ pub use check::{
 pub use error::{Error, Result};
 pub use finding::{Finding, Severity};
 pub use ignores::{Ignore, Ignores};
+pub use live::{ExpectedImage, LiveOptions, LiveReport, verify_live};
 pub use local::{Engine, LocalOptions, LocalReport, verify_local};
 pub use render::{DEFAULT_PROFILE, Render, read_manifests};
 pub use smoke::{SmokeReport, journey};

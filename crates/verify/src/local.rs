@@ -1091,6 +1091,7 @@ fn run(
     for (i, child) in &children {
         let p = &report.processes[*i];
         let c = &p.container_spec;
+        let mut started = true;
         for (kind, probe) in [
             ("startupProbe", &c.startup_probe),
             ("readinessProbe", &c.readiness_probe),
@@ -1098,11 +1099,19 @@ fn run(
         ] {
             let name = format!("{kind} {} [{}]", p.workload, p.container);
             let step = match probe {
+                // Like the kubelet: readiness and liveness only run once startup has passed.
+                Some(_) if !started => Step::not_run(
+                    name,
+                    "skipped: the startup probe never passed (the kubelet waits for it)",
+                ),
                 Some(probe) => Step::run(name, || {
                     probe_until(probe, c, &p.ports, child, opts.max_probe_wait)
                 }),
                 None => Step::not_run(name, "the chart declares no such probe"),
             };
+            if kind == "startupProbe" && !step.ok {
+                started = false;
+            }
             report.steps.push(step);
         }
     }

@@ -183,3 +183,55 @@ fn a_database_name_the_postgresql_statefulset_does_not_create_is_caught() {
     );
     assert!(r.findings[0].message.contains("\"todo_db\""), "{r}");
 }
+
+#[test]
+fn smoke_journey_against_nothing_fails_at_register_and_skips_the_rest() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let (report, _) = verify::journey(&format!("http://127.0.0.1:{port}"));
+    assert!(!report.passed());
+    let names: Vec<(&str, bool)> = report
+        .steps
+        .iter()
+        .map(|s| (s.name.as_str(), s.ok))
+        .collect();
+    assert_eq!(names[0], ("register", false));
+    assert_eq!(names.len(), 9);
+    assert!(
+        report.steps[0].detail.contains("POST /api/auth/register"),
+        "{report}"
+    );
+    assert!(
+        report.steps[2].detail.contains("skipped: not signed in"),
+        "{report}"
+    );
+}
+
+#[test]
+fn podman_runs_the_real_image_with_the_pod_security_context_and_no_secret_in_argv() {
+    let manifests = render(&workspace().join("helm/todo-chatbot"), "dev");
+    let parsed = verify::manifest::parse_stream(&manifests);
+    let backend = parsed
+        .objects
+        .iter()
+        .find(|o| o.id() == "Deployment/todo-chatbot-backend")
+        .unwrap();
+    let pod = backend.pod().unwrap();
+    let c = &pod.spec.containers[0];
+    let env = verify::local::resolve_env(&parsed.objects, backend, c).unwrap();
+    let jwt = env.iter().find(|e| e.name == "JWT_SECRET").unwrap();
+    assert!(jwt.value.secret && jwt.value.text.len() >= 32);
+    let args = verify::local::podman_run_args(c, &env).join(" ");
+    assert_eq!(
+        args,
+        "run --rm --network host --pull never --read-only --user 65532:65532 \
+         --security-opt no-new-privileges --cap-drop ALL --tmpfs /tmp \
+         --env AGENT --env BIND_ADDR --env LOG_FORMAT --env LOG_LEVEL --env MCP_ALLOWED_HOSTS --env PORT \
+         --env TOKEN_TTL_SECONDS --env JWT_SECRET --env DB_PASSWORD --env DATABASE_URL \
+         todo-chatbot-backend:0.1.0"
+    );
+    assert!(!args.contains(&jwt.value.text));
+}

@@ -1,4 +1,5 @@
 #![allow(clippy::unwrap_used, missing_docs)]
 
+mod live;
 mod local;
 mod static_checks;

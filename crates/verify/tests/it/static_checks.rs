@@ -328,3 +328,75 @@ fn corpus_files_on_disk_are_all_in_the_table() {
         }
     }
 }
+
+#[test]
+fn secret_looking_keys_and_values() {
+    let check = |key: &str, value: &str, expect: bool| {
+        assert_eq!(
+            verify::rules::secret_looking(key, value).is_some(),
+            expect,
+            "{key}={value}"
+        );
+    };
+    check("JWT_SECRET", "abc", true);
+    check("DB_PASSWORD", "hunter2", true);
+    check("OPENAI_API_KEY", "x", true);
+    check("ACCESS_TOKEN", "x", true);
+    check("TOKEN_TTL_SECONDS", "3600", false);
+    check("SECRET_NAME", "todo-chatbot", false);
+    check("DB_PASSWORD", "$(PASSWORD_FROM_SECRET)", false);
+    check(
+        "DATABASE_URL",
+        "postgres://todo:$(DB_PASSWORD)@db:5432/todo",
+        false,
+    );
+    check("DATABASE_URL", "postgres://todo:hunter2@db:5432/todo", true);
+    check("DATABASE_URL", "postgres://todo@db:5432/todo", false);
+    check("BACKEND_URL", "http://todo-chatbot-backend:8000", false);
+    check("KEY", "sk-abcdefghijklmnopqrstuvwxyz", true);
+}
+
+#[test]
+fn host_mentions_respect_name_boundaries() {
+    let check = |text: &str, host: &str, expect: bool| {
+        assert_eq!(
+            verify::rules::mentions_host(text, host),
+            expect,
+            "{host} in {text}"
+        );
+    };
+    check(
+        "http://todo-chatbot-backend:8000",
+        "todo-chatbot-backend",
+        true,
+    );
+    check("http://todo-chatbot-backend:8000", "todo-chatbot", false);
+    check(
+        "postgres://u@todo-chatbot-postgresql:5432/x",
+        "todo-chatbot-postgresql",
+        true,
+    );
+    check(
+        "postgres://u@todo-chatbot-postgresql-hl:5432/x",
+        "todo-chatbot-postgresql",
+        false,
+    );
+    check("a.todo-chatbot-backend.svc", "todo-chatbot-backend", false);
+    check(
+        "todo-chatbot-backend.todo-chatbot.svc",
+        "todo-chatbot-backend",
+        true,
+    );
+}
+
+#[test]
+fn image_tags() {
+    let check = |image: &str, tag: Option<&str>, digest: bool| {
+        assert_eq!(verify::rules::image_tag(image), (tag, digest), "{image}");
+    };
+    check("todo-chatbot-backend:abc123", Some("abc123"), false);
+    check("registry.local:5000/app", None, false);
+    check("registry.local:5000/app:1.0", Some("1.0"), false);
+    check("app@sha256:0123", None, true);
+    check("app:latest", Some("latest"), false);
+}

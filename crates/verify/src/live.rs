@@ -1,0 +1,710 @@
+//! `verify live`: the deployed release works.
+//!
+//! Steps, each timed, each failure explained with the pod's events and last log lines:
+//! release deployed → rollouts complete → every pod Ready with zero restarts → the image IDs
+//! running are the ones built → every Service has endpoints → the smoke journey through
+//! `kubectl port-forward` (not `minikube service`, which blocks on some drivers) → persistence
+//! (delete the backend and PostgreSQL pods, wait for Ready, the data is still there) →
+//! `helm test`.
+//!
+//! kubectl and helm are driven through the `cluster` crate's drivers. The decisions (is this
+//! pod healthy? do these image IDs match?) are pure functions over k8s-openapi values, so they
+//! are tested on recorded cluster states.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::time::{Duration, Instant};
+
+use cluster::{Helm, Kubectl};
+use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
+use k8s_openapi::api::core::v1::{Endpoints, Event, Pod, Service};
+use serde::Serialize;
+
+use crate::smoke::{self, SmokeReport};
+use crate::step::{Step, write_steps};
+
+/// An image the deploy kit built, as the cluster should run it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ExpectedImage {
+    /// Repository name as in the pod spec, e.g. `todo-chatbot-backend`.
+    pub repository: String,
+    /// Image ID (`sha256:...`, full or a prefix of at least 12 hex digits).
+    pub id: String,
+}
+
+/// Options of a live run.
+#[derive(Debug, Clone)]
+pub struct LiveOptions {
+    /// kubectl bound to the context and namespace.
+    pub kubectl: Kubectl,
+    /// helm bound to the same context.
+    pub helm: Helm,
+    /// Release name.
+    pub release: String,
+    /// Images built by `images` (empty: IDs are listed, not compared).
+    pub expected_images: Vec<ExpectedImage>,
+    /// Run the smoke journey through a port-forward to the frontend Service.
+    pub smoke: bool,
+    /// Delete the backend and PostgreSQL pods and check the data survives (mutates the cluster).
+    pub persistence: bool,
+    /// Run `helm test`.
+    pub helm_test: bool,
+    /// How long rollouts and readiness may take.
+    pub timeout: Duration,
+}
+
+impl LiveOptions {
+    /// Everything on, 5 minutes per wait.
+    pub fn new(kubectl: Kubectl, helm: Helm, release: &str) -> Self {
+        Self {
+            kubectl,
+            helm,
+            release: release.to_owned(),
+            expected_images: Vec::new(),
+            smoke: true,
+            persistence: true,
+            helm_test: true,
+            timeout: Duration::from_secs(300),
+        }
+    }
+
+    fn selector(&self) -> String {
+        format!("app.kubernetes.io/instance={}", self.release)
+    }
+}
+
+/// The result of `verify live`.
+#[derive(Debug, Clone, Serialize)]
+pub struct LiveReport {
+    /// Release.
+    pub release: String,
+    /// Namespace.
+    pub namespace: String,
+    /// Context, when pinned.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub context: Option<String>,
+    /// The steps, in order.
+    pub steps: Vec<Step>,
+    /// The smoke journey, when it ran.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub smoke: Option<SmokeReport>,
+}
+
+impl LiveReport {
+    /// Every step and the journey passed.
+    pub fn passed(&self) -> bool {
+        self.steps.iter().all(|s| s.ok) && self.smoke.as_ref().is_none_or(SmokeReport::passed)
+    }
+}
+
+impl fmt::Display for LiveReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "verify live: release {} in namespace {}",
+            self.release, self.namespace
+        )?;
+        if let Some(c) = &self.context {
+            write!(f, " (context {c})")?;
+        }
+        writeln!(f)?;
+        write_steps(f, &self.steps)?;
+        if let Some(s) = &self.smoke {
+            write!(f, "{s}")?;
+        }
+        writeln!(f, "  {}", if self.passed() { "PASS" } else { "FAIL" })
+    }
+}
+
+fn name_of(meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta) -> String {
+    meta.name.clone().unwrap_or_default()
+}
+
+/// Pods that belong to `helm test` (hooks) or have finished: not part of the running app.
+fn is_app_pod(p: &Pod) -> bool {
+    let hook = p
+        .metadata
+        .annotations
+        .as_ref()
+        .is_some_and(|a| a.contains_key("helm.sh/hook"));
+    let done = matches!(
+        p.status.as_ref().and_then(|s| s.phase.as_deref()),
+        Some("Succeeded" | "Failed")
+    );
+    !hook && !done
+}
+
+/// What is wrong with one pod.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PodProblem {
+    /// Pod name.
+    pub pod: String,
+    /// The container most to blame (first not ready or restarted).
+    pub container: Option<String>,
+    /// What was seen: `not Ready (CrashLoopBackOff: back-off 5m0s restarting ...)`,
+    /// `2 restarts (last: OOMKilled)`.
+    pub what: String,
+    /// Whether it restarted (its previous instance's log is the useful one).
+    pub restarted: bool,
+}
+
+/// Pods of the app that are not Ready or have restarted.
+pub fn pod_problems(pods: &[Pod]) -> Vec<PodProblem> {
+    let mut out = Vec::new();
+    for p in pods.iter().filter(|p| is_app_pod(p)) {
+        let name = name_of(&p.metadata);
+        let status = p.status.clone().unwrap_or_default();
+        let ready = status
+            .conditions
+            .iter()
+            .flatten()
+            .any(|c| c.type_ == "Ready" && c.status == "True");
+        let statuses: Vec<_> = status
+            .init_container_statuses
+            .iter()
+            .flatten()
+            .chain(status.container_statuses.iter().flatten())
+            .collect();
+        let state_of = |cs: &k8s_openapi::api::core::v1::ContainerStatus| -> Option<String> {
+            let st = cs.state.as_ref()?;
+            if let Some(w) = &st.waiting {
+                return Some(format!(
+                    "{}{}",
+                    w.reason.clone().unwrap_or_else(|| "Waiting".into()),
+                    w.message
+                        .as_ref()
+                        .map(|m| format!(": {m}"))
+                        .unwrap_or_default()
+                ));
+            }
+            st.terminated.as_ref().map(|t| {
+                format!(
+                    "terminated {} (exit {})",
+                    t.reason.clone().unwrap_or_default(),
+                    t.exit_code
+                )
+            })
+        };
+        if !ready {
+            let culprit = statuses
+                .iter()
+                .find(|cs| !cs.ready && state_of(cs).is_some());
+            let why = culprit
+                .and_then(|cs| state_of(cs))
+                .or_else(|| status.phase.clone())
+                .unwrap_or_else(|| "no status yet".into());
+            out.push(PodProblem {
+                pod: name.clone(),
+                container: culprit.map(|cs| cs.name.clone()),
+                what: format!("not Ready ({why})"),
+                restarted: culprit.is_some_and(|cs| cs.restart_count > 0),
+            });
+            continue;
+        }
+        if let Some(cs) = statuses.iter().find(|cs| cs.restart_count > 0) {
+            let last = cs
+                .last_state
+                .as_ref()
+                .and_then(|s| s.terminated.as_ref())
+                .map(|t| {
+                    format!(
+                        " (last: {}, exit {})",
+                        t.reason.clone().unwrap_or_default(),
+                        t.exit_code
+                    )
+                })
+                .unwrap_or_default();
+            out.push(PodProblem {
+                pod: name,
+                container: Some(cs.name.clone()),
+                what: format!("{} restart(s){last}", cs.restart_count),
+                restarted: true,
+            });
+        }
+    }
+    out
+}
+
+/// The pod's warning events, newest last, one line each.
+pub fn pod_events(events: &[Event], pod: &str) -> Vec<String> {
+    events
+        .iter()
+        .filter(|e| e.involved_object.name.as_deref() == Some(pod))
+        .map(|e| {
+            format!(
+                "event {} {}: {}{}",
+                e.type_.clone().unwrap_or_default(),
+                e.reason.clone().unwrap_or_default(),
+                e.message.clone().unwrap_or_default().trim(),
+                e.count
+                    .filter(|c| *c > 1)
+                    .map(|c| format!(" (x{c})"))
+                    .unwrap_or_default()
+            )
+        })
+        .collect()
+}
+
+/// A problem explained: the pod's events and its last log lines.
+pub fn explain(problem: &PodProblem, events: &[Event], logs: &str) -> String {
+    let mut out = format!(
+        "pod {}{}: {}",
+        problem.pod,
+        problem
+            .container
+            .as_ref()
+            .map(|c| format!(" container {c}"))
+            .unwrap_or_default(),
+        problem.what
+    );
+    for e in pod_events(events, &problem.pod).iter().rev().take(5).rev() {
+        out.push_str(&format!("\n{e}"));
+    }
+    let logs = logs.trim_end();
+    if !logs.is_empty() {
+        out.push_str(&format!(
+            "\nlast log lines{}:",
+            if problem.restarted {
+                " (previous instance)"
+            } else {
+                ""
+            }
+        ));
+        for l in logs.lines() {
+            out.push_str(&format!("\n| {l}"));
+        }
+    }
+    out
+}
+
+/// The hex digest at the end of an image ID (`docker://sha256:ab..`, `repo@sha256:ab..`).
+fn digest(id: &str) -> &str {
+    id.rsplit("sha256:").next().unwrap_or(id).trim()
+}
+
+fn repository(image: &str) -> String {
+    let no_digest = image.split('@').next().unwrap_or(image);
+    let last = no_digest.rsplit('/').next().unwrap_or(no_digest);
+    last.split(':').next().unwrap_or(last).to_owned()
+}
+
+/// Compares the image IDs the pods run with the ones built. Ok lists what runs.
+pub fn check_images(pods: &[Pod], expected: &[ExpectedImage]) -> Result<String, String> {
+    let mut seen = Vec::new();
+    let mut wrong = Vec::new();
+    let mut found: BTreeMap<&str, bool> = expected
+        .iter()
+        .map(|e| (e.repository.as_str(), false))
+        .collect();
+    for p in pods.iter().filter(|p| is_app_pod(p)) {
+        for cs in p
+            .status
+            .iter()
+            .flat_map(|s| s.container_statuses.iter().flatten())
+        {
+            let repo = repository(&cs.image);
+            let running = digest(&cs.image_id);
+            seen.push(format!("{repo}@{}", &running[..running.len().min(19)]));
+            if let Some(e) = expected.iter().find(|e| e.repository == repo) {
+                found.insert(e.repository.as_str(), true);
+                let want = digest(&e.id);
+                let same = !running.is_empty()
+                    && want.len() >= 12
+                    && (running.starts_with(want) || want.starts_with(running));
+                if !same {
+                    wrong.push(format!(
+                        "pod {} runs {repo} with image ID {} but the build produced {} (a stale image in the cluster: reload it with `todoctl images load`)",
+                        name_of(&p.metadata),
+                        if running.is_empty() { "<none yet>" } else { running },
+                        want
+                    ));
+                }
+            }
+        }
+    }
+    for (repo, hit) in found {
+        if !hit {
+            wrong.push(format!("no running pod uses {repo}"));
+        }
+    }
+    seen.sort();
+    seen.dedup();
+    if wrong.is_empty() {
+        Ok(if expected.is_empty() {
+            format!("running (nothing to compare with): {}", seen.join(", "))
+        } else {
+            format!("match the build: {}", seen.join(", "))
+        })
+    } else {
+        Err(wrong.join("\n"))
+    }
+}
+
+/// Why a Service has no usable endpoints, or None.
+pub fn endpoints_problem(svc: &Service, ep: Option<&Endpoints>) -> Option<String> {
+    let name = name_of(&svc.metadata);
+    let selects = svc
+        .spec
+        .as_ref()
+        .and_then(|s| s.selector.as_ref())
+        .is_some_and(|s| !s.is_empty());
+    if !selects {
+        return None;
+    }
+    let Some(ep) = ep else {
+        return Some(format!("Service {name} has no Endpoints object"));
+    };
+    let ready: usize = ep
+        .subsets
+        .iter()
+        .flatten()
+        .map(|s| s.addresses.as_ref().map_or(0, Vec::len))
+        .sum();
+    let not_ready: usize = ep
+        .subsets
+        .iter()
+        .flatten()
+        .map(|s| s.not_ready_addresses.as_ref().map_or(0, Vec::len))
+        .sum();
+    let headless_ok = svc
+        .spec
+        .as_ref()
+        .and_then(|s| s.publish_not_ready_addresses)
+        == Some(true)
+        && not_ready > 0;
+    if ready == 0 && !headless_ok {
+        return Some(format!(
+            "Service {name} has no ready endpoints ({not_ready} not ready): its selector matches no Ready pod"
+        ));
+    }
+    None
+}
+
+/// Deployments and StatefulSets that have not finished rolling out, explained.
+pub fn rollouts_pending(deployments: &[Deployment], statefulsets: &[StatefulSet]) -> Vec<String> {
+    deployments
+        .iter()
+        .filter_map(|d| cluster::rollout::deployment_complete(d).err())
+        .chain(
+            statefulsets
+                .iter()
+                .filter_map(|s| cluster::rollout::statefulset_complete(s).err()),
+        )
+        .collect()
+}
+
+struct Live<'a> {
+    o: &'a LiveOptions,
+}
+
+impl Live<'_> {
+    fn k(&self) -> &Kubectl {
+        &self.o.kubectl
+    }
+
+    fn explain_all(&self, problems: &[PodProblem]) -> String {
+        let events = self.k().events().unwrap_or_default();
+        problems
+            .iter()
+            .map(|p| {
+                let logs = self
+                    .k()
+                    .logs(&p.pod, p.container.as_deref(), 10, p.restarted)
+                    .unwrap_or_default();
+                explain(p, &events, &logs)
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    /// Waits until rollouts are complete and every app pod is Ready; fails fast on a pod that
+    /// waiting cannot fix.
+    fn wait_ready(&self) -> Result<String, String> {
+        let sel = self.o.selector();
+        let start = Instant::now();
+        loop {
+            let deps = self.k().deployments(&sel).map_err(|e| e.to_string())?;
+            let sts = self.k().statefulsets(&sel).map_err(|e| e.to_string())?;
+            let pods = self.k().pods(&sel).map_err(|e| e.to_string())?;
+            let pending = rollouts_pending(&deps, &sts);
+            let app_pods: Vec<Pod> = pods.iter().filter(|p| is_app_pod(p)).cloned().collect();
+            let not_ready: Vec<PodProblem> = pod_problems(&app_pods)
+                .into_iter()
+                .filter(|p| p.what.starts_with("not Ready"))
+                .collect();
+            if pending.is_empty() && not_ready.is_empty() {
+                return Ok(format!(
+                    "{} Deployment(s), {} StatefulSet(s) rolled out",
+                    deps.len(),
+                    sts.len()
+                ));
+            }
+            if let Some(fatal) = cluster::rollout::fatal_problem(&app_pods) {
+                let p = PodProblem {
+                    pod: fatal.pod.clone(),
+                    container: Some(fatal.container.clone()),
+                    what: format!("{}: {} (fix: {})", fatal.reason, fatal.message, fatal.fix),
+                    restarted: fatal.reason == "CrashLoopBackOff",
+                };
+                return Err(self.explain_all(&[p]));
+            }
+            if start.elapsed() > self.o.timeout {
+                return Err(format!(
+                    "not done after {}s: {}\n{}",
+                    self.o.timeout.as_secs(),
+                    pending.join("; "),
+                    self.explain_all(&not_ready)
+                ));
+            }
+            std::thread::sleep(Duration::from_secs(2));
+        }
+    }
+
+    fn frontend_service(&self) -> Result<(String, i32), String> {
+        let services = self
+            .k()
+            .services(&self.o.selector())
+            .map_err(|e| e.to_string())?;
+        let svc = services
+            .iter()
+            .find(|s| {
+                s.metadata
+                    .labels
+                    .as_ref()
+                    .and_then(|l| l.get("app.kubernetes.io/component"))
+                    .map(String::as_str)
+                    == Some("frontend")
+            })
+            .or_else(|| {
+                services
+                    .iter()
+                    .find(|s| name_of(&s.metadata).ends_with("frontend"))
+            })
+            .ok_or(
+                "no frontend Service (label app.kubernetes.io/component=frontend) in the release",
+            )?;
+        let port = svc
+            .spec
+            .as_ref()
+            .and_then(|s| s.ports.as_ref())
+            .and_then(|p| p.first())
+            .map(|p| p.port)
+            .ok_or("the frontend Service has no port")?;
+        Ok((name_of(&svc.metadata), port))
+    }
+}
+
+/// Runs `verify live`.
+pub fn verify_live(o: &LiveOptions) -> LiveReport {
+    let live = Live { o };
+    let k = &o.kubectl;
+    let ns = k.namespace().to_owned();
+    let sel = o.selector();
+    let mut report = LiveReport {
+        release: o.release.clone(),
+        namespace: ns.clone(),
+        context: k.context().map(str::to_owned),
+        steps: Vec::new(),
+        smoke: None,
+    };
+    let deployed = Step::run(format!("helm release {} deployed", o.release), || {
+        match o.helm.status(&o.release, &ns).map_err(|e| e.to_string())? {
+            None => Err(format!(
+                "release {} is not installed in {ns}: run `just deploy`",
+                o.release
+            )),
+            Some(s) if s.info.status == "deployed" => Ok(format!("revision {}", s.version)),
+            Some(s) => Err(format!(
+                "release is {} (revision {}): {}",
+                s.info.status, s.version, s.info.description
+            )),
+        }
+    });
+    let ok = deployed.ok;
+    report.steps.push(deployed);
+    if !ok {
+        return report;
+    }
+    let rolled = Step::run("rollouts complete, pods Ready", || live.wait_ready());
+    let ok = rolled.ok;
+    report.steps.push(rolled);
+    report.steps.push(Step::run("zero restarts", || {
+        let pods = k.pods(&sel).map_err(|e| e.to_string())?;
+        let problems = pod_problems(&pods);
+        if problems.is_empty() {
+            Ok(format!(
+                "{} pod(s) Ready, no restarts",
+                pods.iter().filter(|p| is_app_pod(p)).count()
+            ))
+        } else {
+            Err(live.explain_all(&problems))
+        }
+    }));
+    report
+        .steps
+        .push(Step::run("running images are the ones built", || {
+            check_images(
+                &k.pods(&sel).map_err(|e| e.to_string())?,
+                &o.expected_images,
+            )
+        }));
+    report.steps.push(Step::run("Services have endpoints", || {
+        let services = k.services(&sel).map_err(|e| e.to_string())?;
+        let mut problems = Vec::new();
+        for s in &services {
+            let ep = k
+                .endpoints(&name_of(&s.metadata))
+                .map_err(|e| e.to_string())?;
+            problems.extend(endpoints_problem(s, ep.as_ref()));
+        }
+        if problems.is_empty() {
+            Ok(format!(
+                "{} Service(s) with ready endpoints",
+                services.len()
+            ))
+        } else {
+            Err(problems.join("\n"))
+        }
+    }));
+    if !ok {
+        return report;
+    }
+    let mut footprint = None;
+    if o.smoke {
+        match live.frontend_service() {
+            Err(e) => report.steps.push(Step::not_run("smoke journey", e)),
+            Ok((svc, port)) => {
+                let mut forward = None;
+                report.steps.push(Step::run(
+                    format!("kubectl port-forward svc/{svc} {port}"),
+                    || {
+                        let f = k
+                            .port_forward(
+                                &format!("svc/{svc}"),
+                                0,
+                                u16::try_from(port).unwrap_or(80),
+                            )
+                            .map_err(|e| e.to_string())?;
+                        let note = f.url();
+                        forward = Some(f);
+                        Ok(note)
+                    },
+                ));
+                if let Some(f) = forward {
+                    let (s, fp) = smoke::journey(&f.url());
+                    footprint = s.passed().then_some(fp);
+                    report.smoke = Some(s);
+                    let _ = f.stop();
+                }
+            }
+        }
+    }
+    if o.persistence {
+        let Some(fp) = footprint else {
+            report.steps.push(Step::not_run(
+                "persistence",
+                "skipped: needs a passing smoke journey first",
+            ));
+            return finish(&live, report);
+        };
+        let pods = k.pods(&sel).unwrap_or_default();
+        let victims: Vec<String> = pods
+            .iter()
+            .filter(|p| is_app_pod(p))
+            .filter(|p| {
+                matches!(
+                    p.metadata
+                        .labels
+                        .as_ref()
+                        .and_then(|l| l.get("app.kubernetes.io/component"))
+                        .map(String::as_str),
+                    Some("backend" | "database")
+                )
+            })
+            .map(|p| name_of(&p.metadata))
+            .collect();
+        report.steps.push(Step::run(format!("delete pods {}", victims.join(", ")), || {
+            if victims.is_empty() {
+                return Err("no backend or database pod found (labels app.kubernetes.io/component=backend|database)".into());
+            }
+            k.cmd()
+                .args(["delete", "pod", "--wait=true", "--timeout=120s"])
+                .args(victims.iter().cloned())
+                .timeout(Duration::from_secs(180))
+                .run()
+                .map(|_| "deleted".to_owned())
+                .map_err(|e| e.to_string())
+        }));
+        report
+            .steps
+            .push(Step::run("pods Ready again", || live.wait_ready()));
+        report
+            .steps
+            .push(Step::run("data survived the restart", || {
+                let (svc, port) = live.frontend_service()?;
+                let f = k
+                    .port_forward(&format!("svc/{svc}"), 0, u16::try_from(port).unwrap_or(80))
+                    .map_err(|e| e.to_string())?;
+                let r = smoke::still_there(&f.url(), &fp);
+                let _ = f.stop();
+                r
+            }));
+    }
+    finish(&live, report)
+}
+
+fn finish(live: &Live<'_>, mut report: LiveReport) -> LiveReport {
+    let o = live.o;
+    if o.helm_test {
+        let ns = report.namespace.clone();
+        report.steps.push(Step::run("helm test", || {
+            let out = o
+                .helm
+                .cmd()
+                .args(["test", &o.release, "--namespace", &ns, "--timeout", "5m"])
+                .timeout(Duration::from_secs(330))
+                .run_unchecked()
+                .map_err(|e| e.to_string())?;
+            if out.status == 0 {
+                let phases: Vec<&str> = out
+                    .stdout
+                    .lines()
+                    .filter(|l| l.contains("Phase:"))
+                    .map(str::trim)
+                    .collect();
+                return Ok(if phases.is_empty() {
+                    "passed".into()
+                } else {
+                    phases.join("; ")
+                });
+            }
+            // The test pod's own log says what failed.
+            let pods = o.kubectl.pods(&o.selector()).unwrap_or_default();
+            let logs: Vec<String> =
+                pods.iter()
+                    .filter(|p| {
+                        p.metadata.annotations.as_ref().is_some_and(|a| {
+                            a.get("helm.sh/hook").map(String::as_str) == Some("test")
+                        })
+                    })
+                    .map(|p| {
+                        let name = name_of(&p.metadata);
+                        format!(
+                            "pod {name}:\n{}",
+                            o.kubectl
+                                .logs(&name, None, 10, false)
+                                .unwrap_or_default()
+                                .trim_end()
+                        )
+                    })
+                    .collect();
+            Err(format!(
+                "{}{}\n{}",
+                out.stderr.trim(),
+                out.stdout.trim(),
+                logs.join("\n")
+            ))
+        }));
+    }
+    report
+}

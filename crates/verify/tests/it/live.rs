@@ -1,0 +1,545 @@
+//! The live checks' logic on recorded cluster states: pods, rollouts and endpoints built from
+//! k8s-openapi types, and fake `kubectl`/`helm` scripts on a temp PATH (no cluster can run
+//! here) to check the commands verify constructs.
+
+use std::collections::BTreeMap;
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::time::Duration;
+
+use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec, DeploymentStatus};
+use k8s_openapi::api::core::v1::{
+    ContainerState, ContainerStateTerminated, ContainerStateWaiting, ContainerStatus,
+    EndpointAddress, EndpointSubset, Endpoints, Event, ObjectReference, Pod, PodCondition,
+    PodStatus, Service, ServicePort, ServiceSpec,
+};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use verify::live::{
+    ExpectedImage, LiveOptions, check_images, endpoints_problem, explain, pod_problems,
+    rollouts_pending, verify_live,
+};
+
+const BACKEND_ID: &str = "sha256:1111111111111111111111111111111111111111111111111111111111111111";
+const FRONTEND_ID: &str = "sha256:2222222222222222222222222222222222222222222222222222222222222222";
+
+fn meta(name: &str, component: &str) -> ObjectMeta {
+    ObjectMeta {
+        name: Some(name.into()),
+        labels: Some(BTreeMap::from([
+            (
+                "app.kubernetes.io/instance".to_owned(),
+                "todo-chatbot".to_owned(),
+            ),
+            (
+                "app.kubernetes.io/component".to_owned(),
+                component.to_owned(),
+            ),
+        ])),
+        ..Default::default()
+    }
+}
+
+/// A pod in one of the states the live checks must tell apart.
+#[derive(Clone, Copy)]
+enum State {
+    Ready,
+    Restarted(i32),
+    Waiting(&'static str),
+}
+
+fn pod(name: &str, component: &str, image: &str, image_id: &str, state: State) -> Pod {
+    let ready = matches!(state, State::Ready | State::Restarted(_));
+    let (cstate, restarts, last) = match state {
+        State::Ready => (
+            ContainerState {
+                running: Some(Default::default()),
+                ..Default::default()
+            },
+            0,
+            None,
+        ),
+        State::Restarted(n) => (
+            ContainerState {
+                running: Some(Default::default()),
+                ..Default::default()
+            },
+            n,
+            Some(ContainerState {
+                terminated: Some(ContainerStateTerminated {
+                    reason: Some("OOMKilled".into()),
+                    exit_code: 137,
+                    ..Default::default()
+                }),
+                ..Default::default()
+            }),
+        ),
+        State::Waiting(reason) => (
+            ContainerState {
+                waiting: Some(ContainerStateWaiting {
+                    reason: Some(reason.into()),
+                    message: Some(format!("{reason} for test")),
+                }),
+                ..Default::default()
+            },
+            if reason == "CrashLoopBackOff" { 4 } else { 0 },
+            None,
+        ),
+    };
+    Pod {
+        metadata: meta(name, component),
+        spec: None,
+        status: Some(PodStatus {
+            phase: Some(if ready { "Running" } else { "Pending" }.into()),
+            conditions: Some(vec![PodCondition {
+                type_: "Ready".into(),
+                status: if ready { "True" } else { "False" }.into(),
+                ..Default::default()
+            }]),
+            container_statuses: Some(vec![ContainerStatus {
+                name: component.into(),
+                image: image.into(),
+                image_id: image_id.into(),
+                ready,
+                restart_count: restarts,
+                state: Some(cstate),
+                last_state: last,
+                ..Default::default()
+            }]),
+            ..Default::default()
+        }),
+    }
+}
+
+fn healthy() -> Vec<Pod> {
+    vec![
+        pod(
+            "backend-1",
+            "backend",
+            "todo-chatbot-backend:abc123",
+            &format!("docker://{BACKEND_ID}"),
+            State::Ready,
+        ),
+        pod(
+            "frontend-1",
+            "frontend",
+            "todo-chatbot-frontend:def456",
+            &format!("docker://{FRONTEND_ID}"),
+            State::Ready,
+        ),
+    ]
+}
+
+fn check_pods(pods: &[Pod], expect: &[&str]) {
+    let got: Vec<String> = pod_problems(pods)
+        .into_iter()
+        .map(|p| format!("{}: {}", p.pod, p.what))
+        .collect();
+    assert_eq!(got, expect);
+}
+
+#[test]
+fn pod_states_are_told_apart() {
+    check_pods(&healthy(), &[]);
+    check_pods(
+        &[pod(
+            "b",
+            "backend",
+            "x:1",
+            "",
+            State::Waiting("CrashLoopBackOff"),
+        )],
+        &["b: not Ready (CrashLoopBackOff: CrashLoopBackOff for test)"],
+    );
+    check_pods(
+        &[pod(
+            "f",
+            "frontend",
+            "x:1",
+            "",
+            State::Waiting("ImagePullBackOff"),
+        )],
+        &["f: not Ready (ImagePullBackOff: ImagePullBackOff for test)"],
+    );
+    check_pods(
+        &[pod("b", "backend", "x:1", "", State::Restarted(2))],
+        &["b: 2 restart(s) (last: OOMKilled, exit 137)"],
+    );
+    // A finished helm test pod is not part of the app.
+    let mut hook = pod("t", "test", "x:1", "", State::Waiting("Completed"));
+    hook.metadata.annotations = Some(BTreeMap::from([(
+        "helm.sh/hook".to_owned(),
+        "test".to_owned(),
+    )]));
+    check_pods(&[hook], &[]);
+}
+
+#[test]
+fn image_ids_must_be_the_ones_built() {
+    let expected = [
+        ExpectedImage {
+            repository: "todo-chatbot-backend".into(),
+            id: BACKEND_ID.into(),
+        },
+        ExpectedImage {
+            repository: "todo-chatbot-frontend".into(),
+            id: FRONTEND_ID[..19].into(),
+        },
+    ];
+    assert!(check_images(&healthy(), &expected).is_ok());
+    let stale = [ExpectedImage {
+        repository: "todo-chatbot-backend".into(),
+        id: "sha256:9999999999999999999999999999999999999999999999999999999999999999".into(),
+    }];
+    let err = check_images(&healthy(), &stale).unwrap_err();
+    assert!(
+        err.contains("backend-1") && err.contains("stale image"),
+        "{err}"
+    );
+    let missing = [ExpectedImage {
+        repository: "todo-chatbot-worker".into(),
+        id: BACKEND_ID.into(),
+    }];
+    assert!(
+        check_images(&healthy(), &missing)
+            .unwrap_err()
+            .contains("no running pod uses todo-chatbot-worker")
+    );
+    assert!(
+        check_images(&healthy(), &[])
+            .unwrap()
+            .contains("nothing to compare")
+    );
+}
+
+fn service(name: &str, component: &str) -> Service {
+    Service {
+        metadata: meta(name, component),
+        spec: Some(ServiceSpec {
+            selector: Some(BTreeMap::from([(
+                "app.kubernetes.io/component".to_owned(),
+                component.to_owned(),
+            )])),
+            ports: Some(vec![ServicePort {
+                port: 3000,
+                name: Some("http".into()),
+                ..Default::default()
+            }]),
+            ..Default::default()
+        }),
+        status: None,
+    }
+}
+
+fn endpoints(name: &str, ready: usize, not_ready: usize) -> Endpoints {
+    let addr = || EndpointAddress {
+        ip: "10.0.0.1".into(),
+        ..Default::default()
+    };
+    Endpoints {
+        metadata: ObjectMeta {
+            name: Some(name.into()),
+            ..Default::default()
+        },
+        subsets: Some(vec![EndpointSubset {
+            addresses: Some((0..ready).map(|_| addr()).collect()),
+            not_ready_addresses: Some((0..not_ready).map(|_| addr()).collect()),
+            ports: None,
+        }]),
+    }
+}
+
+#[test]
+fn services_need_ready_endpoints() {
+    let svc = service("todo-chatbot-frontend", "frontend");
+    assert_eq!(endpoints_problem(&svc, Some(&endpoints("f", 1, 0))), None);
+    let empty = endpoints_problem(&svc, Some(&endpoints("f", 0, 1))).unwrap();
+    assert!(
+        empty.contains("no ready endpoints (1 not ready)"),
+        "{empty}"
+    );
+    assert!(
+        endpoints_problem(&svc, None)
+            .unwrap()
+            .contains("no Endpoints object")
+    );
+    let mut headless = service("db-hl", "database");
+    headless.spec.as_mut().unwrap().publish_not_ready_addresses = Some(true);
+    assert_eq!(
+        endpoints_problem(&headless, Some(&endpoints("h", 0, 1))),
+        None
+    );
+}
+
+fn deployment(name: &str, want: i32, updated: i32, available: i32) -> Deployment {
+    Deployment {
+        metadata: ObjectMeta {
+            name: Some(name.into()),
+            generation: Some(2),
+            ..Default::default()
+        },
+        spec: Some(DeploymentSpec {
+            replicas: Some(want),
+            ..Default::default()
+        }),
+        status: Some(DeploymentStatus {
+            observed_generation: Some(2),
+            replicas: Some(updated),
+            updated_replicas: Some(updated),
+            available_replicas: Some(available),
+            ..Default::default()
+        }),
+    }
+}
+
+#[test]
+fn stuck_rollouts_are_reported() {
+    assert!(rollouts_pending(&[deployment("ok", 2, 2, 2)], &[]).is_empty());
+    let stuck = rollouts_pending(&[deployment("todo-chatbot-backend", 2, 2, 1)], &[]);
+    assert_eq!(
+        stuck,
+        ["deployment todo-chatbot-backend: 1 of 2 updated replicas available"]
+    );
+}
+
+fn event(pod: &str, reason: &str, message: &str) -> Event {
+    Event {
+        metadata: ObjectMeta {
+            name: Some(format!("{pod}.1")),
+            ..Default::default()
+        },
+        involved_object: ObjectReference {
+            name: Some(pod.into()),
+            kind: Some("Pod".into()),
+            ..Default::default()
+        },
+        reason: Some(reason.into()),
+        message: Some(message.into()),
+        type_: Some("Warning".into()),
+        count: Some(3),
+        ..Default::default()
+    }
+}
+
+#[test]
+fn a_failure_is_explained_with_events_and_logs() {
+    let pods = [pod(
+        "todo-chatbot-backend-7d9",
+        "backend",
+        "x:1",
+        "",
+        State::Waiting("CrashLoopBackOff"),
+    )];
+    let problem = &pod_problems(&pods)[0];
+    let events = [
+        event(
+            "todo-chatbot-backend-7d9",
+            "BackOff",
+            "Back-off restarting failed container",
+        ),
+        event("other-pod", "Pulled", "not this one"),
+    ];
+    let text = explain(
+        problem,
+        &events,
+        "error: JWT_SECRET must be at least 32 bytes\n",
+    );
+    assert_eq!(
+        text,
+        "pod todo-chatbot-backend-7d9 container backend: not Ready (CrashLoopBackOff: CrashLoopBackOff for test)\n\
+         event Warning BackOff: Back-off restarting failed container (x3)\n\
+         last log lines (previous instance):\n\
+         | error: JWT_SECRET must be at least 32 bytes"
+    );
+}
+
+/// Fake kubectl and helm answering from JSON files of recorded states; every call is logged.
+struct Fake {
+    dir: tempfile::TempDir,
+}
+
+impl Fake {
+    fn new(pods: &[Pod], endpoints_json: &Endpoints) -> Fake {
+        let dir = tempfile::tempdir().unwrap();
+        let list = |items: serde_json::Value| serde_json::json!({"apiVersion": "v1", "kind": "List", "items": items});
+        let write = |name: &str, v: serde_json::Value| {
+            std::fs::write(dir.path().join(name), v.to_string()).unwrap()
+        };
+        write("pods.json", list(serde_json::to_value(pods).unwrap()));
+        write(
+            "deployments.json",
+            list(
+                serde_json::to_value([
+                    deployment("todo-chatbot-backend", 1, 1, 1),
+                    deployment("todo-chatbot-frontend", 1, 1, 1),
+                ])
+                .unwrap(),
+            ),
+        );
+        write("statefulsets.json", list(serde_json::json!([])));
+        write(
+            "services.json",
+            list(serde_json::to_value([service("todo-chatbot-frontend", "frontend")]).unwrap()),
+        );
+        write(
+            "endpoints.json",
+            serde_json::to_value(endpoints_json).unwrap(),
+        );
+        write(
+            "events.json",
+            list(
+                serde_json::to_value([event(
+                    "backend-1",
+                    "BackOff",
+                    "Back-off restarting failed container",
+                )])
+                .unwrap(),
+            ),
+        );
+        write(
+            "status.json",
+            serde_json::json!({"name": "todo-chatbot", "namespace": "todo-chatbot", "version": 3, "info": {"status": "deployed", "description": "Upgrade complete"}}),
+        );
+        let d = dir.path().display();
+        let script = |name: &str, cases: &str| {
+            let path = dir.path().join(name);
+            std::fs::write(
+                &path,
+                format!("#!/bin/sh\nprintf '%s\\n' \"{name} $*\" >> '{d}/calls.log'\ncase \"$*\" in\n{cases}\nesac\n"),
+            )
+            .unwrap();
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        };
+        script(
+            "kubectl",
+            &format!(
+                "  *'get pods '*) cat '{d}/pods.json' ;;\n\
+                 \x20 *'get deployments.v1.apps '*) cat '{d}/deployments.json' ;;\n\
+                 \x20 *'get statefulsets.v1.apps '*) cat '{d}/statefulsets.json' ;;\n\
+                 \x20 *'get services '*) cat '{d}/services.json' ;;\n\
+                 \x20 *'get endpoints '*) cat '{d}/endpoints.json' ;;\n\
+                 \x20 *'get events '*) cat '{d}/events.json' ;;\n\
+                 \x20 *' logs '*) echo 'error: JWT_SECRET must be at least 32 bytes' ;;\n\
+                 \x20 *) echo \"unexpected kubectl call: $*\" >&2; exit 1 ;;"
+            ),
+        );
+        script(
+            "helm",
+            &format!(
+                "  *' status '*) cat '{d}/status.json' ;;\n\
+                 \x20 *' test '*) echo 'TEST SUITE:     todo-chatbot-test-round-trip'; echo 'Phase:          Succeeded' ;;\n\
+                 \x20 *) echo \"unexpected helm call: $*\" >&2; exit 1 ;;"
+            ),
+        );
+        Fake { dir }
+    }
+
+    fn options(&self) -> LiveOptions {
+        let p = |n: &str| self.dir.path().join(n).display().to_string();
+        let kubectl = cluster::Kubectl::new(p("kubectl"), "todo-chatbot").with_context("minikube");
+        let helm = cluster::Helm::new(p("helm"), cluster::HelmMajor::V4).with_context("minikube");
+        let mut o = LiveOptions::new(kubectl, helm, "todo-chatbot");
+        o.smoke = false;
+        o.persistence = false;
+        o.timeout = Duration::from_secs(5);
+        o.expected_images = vec![ExpectedImage {
+            repository: "todo-chatbot-backend".into(),
+            id: BACKEND_ID.into(),
+        }];
+        o
+    }
+
+    fn calls(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("calls.log")).unwrap_or_default()
+    }
+}
+
+#[test]
+fn healthy_release_passes_and_the_commands_are_the_expected_ones() {
+    let fake = Fake::new(&healthy(), &endpoints("todo-chatbot-frontend", 1, 0));
+    let report = verify_live(&fake.options());
+    assert!(report.passed(), "{report}\n{}", fake.calls());
+    let calls = fake.calls();
+    for want in [
+        "helm --kube-context minikube status todo-chatbot --namespace todo-chatbot --output json",
+        "kubectl --context minikube --namespace todo-chatbot get pods --output json --selector app.kubernetes.io/instance=todo-chatbot",
+        "kubectl --context minikube --namespace todo-chatbot get deployments.v1.apps --output json --selector app.kubernetes.io/instance=todo-chatbot",
+        "kubectl --context minikube --namespace todo-chatbot get endpoints todo-chatbot-frontend --ignore-not-found --output json",
+        "helm --kube-context minikube test todo-chatbot --namespace todo-chatbot --timeout 5m",
+    ] {
+        assert!(
+            calls.lines().any(|l| l == want),
+            "missing call {want:?} in:\n{calls}"
+        );
+    }
+    // Read-only unless persistence is asked for: nothing deleted.
+    assert!(!calls.contains(" delete "), "{calls}");
+    let text = report.to_string();
+    assert!(
+        text.contains("ok   helm release todo-chatbot deployed"),
+        "{text}"
+    );
+    assert!(
+        text.contains("match the build: todo-chatbot-backend@"),
+        "{text}"
+    );
+}
+
+#[test]
+fn crash_loop_fails_fast_with_events_and_previous_logs() {
+    let pods = vec![
+        pod(
+            "backend-1",
+            "backend",
+            "todo-chatbot-backend:abc",
+            "",
+            State::Waiting("CrashLoopBackOff"),
+        ),
+        healthy()[1].clone(),
+    ];
+    let fake = Fake::new(&pods, &endpoints("todo-chatbot-frontend", 0, 1));
+    let report = verify_live(&fake.options());
+    assert!(!report.passed());
+    let step = report
+        .steps
+        .iter()
+        .find(|s| s.name == "rollouts complete, pods Ready")
+        .unwrap();
+    assert!(!step.ok);
+    assert!(step.detail.contains("CrashLoopBackOff"), "{}", step.detail);
+    assert!(
+        step.detail.contains("event Warning BackOff"),
+        "{}",
+        step.detail
+    );
+    assert!(
+        step.detail
+            .contains("| error: JWT_SECRET must be at least 32 bytes"),
+        "{}",
+        step.detail
+    );
+    let calls = fake.calls();
+    assert!(
+        calls.contains("kubectl --context minikube --namespace todo-chatbot logs backend-1 --tail 10 --container backend --previous"),
+        "{calls}"
+    );
+    let endpoints_step = report
+        .steps
+        .iter()
+        .find(|s| s.name == "Services have endpoints")
+        .unwrap();
+    assert!(!endpoints_step.ok && endpoints_step.detail.contains("no ready endpoints"));
+}
+
+#[test]
+fn release_not_installed_stops_at_the_first_step() {
+    let fake = Fake::new(&healthy(), &endpoints("f", 1, 0));
+    std::fs::write(
+        fake.dir.path().join("helm"),
+        "#!/bin/sh\necho 'Error: release: not found' >&2\nexit 1\n",
+    )
+    .unwrap();
+    let report = verify_live(&fake.options());
+    assert_eq!(report.steps.len(), 1);
+    assert!(report.steps[0].detail.contains("not installed"), "{report}");
+    assert!(Path::new(&fake.dir.path().join("helm")).exists());
+}
