@@ -443,7 +443,8 @@ pub fn typed(merged: &Merged) -> Result<model::Values, String> {
         .map_err(|e| format!("{}: {}", e.path(), e.inner()))
 }
 
-/// Whether the chart's committed `values.schema.json` equals the generated one.
+/// Whether the chart's committed `values.schema.json` (and the README's values table, when
+/// the README has one) equal what the types generate (`todoctl values schema --check`).
 ///
 /// # Errors
 /// The committed file cannot be read (a missing file is reported as out of sync).
@@ -455,8 +456,17 @@ pub fn schema_status(chart_dir: &Path) -> Result<SchemaReport, Error> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
         Err(source) => return Err(Error::Io { path, source }),
     };
+    let readme = chart_dir.join("README.md");
+    let readme_in_sync = if readme.exists() {
+        readme_with_table(chart_dir)?
+            .map(|updated| read(&readme).map(|current| current == updated))
+            .transpose()?
+    } else {
+        None
+    };
     Ok(SchemaReport {
-        in_sync: committed.as_deref() == Some(generated.as_str()),
+        in_sync: committed.as_deref() == Some(generated.as_str()) && readme_in_sync != Some(false),
+        readme_in_sync,
         path,
         written: false,
         schema: serde_json::from_str(&generated).unwrap_or(Value::Null),
@@ -528,6 +538,7 @@ pub fn write_schema(chart_dir: &Path) -> Result<SchemaReport, Error> {
     }
     Ok(SchemaReport {
         in_sync: true,
+        readme_in_sync: Some(true).filter(|_| readme.exists()),
         path,
         written,
         schema: serde_json::from_str(&generated).unwrap_or(Value::Null),

@@ -170,8 +170,10 @@ impl fmt::Display for ShowReport {
 pub struct SchemaReport {
     /// The chart's `values.schema.json`.
     pub path: PathBuf,
-    /// The committed file equals the generated schema.
+    /// The committed schema (and README table, if any) equal the generated ones.
     pub in_sync: bool,
+    /// The README's values table equals the generated one (None: no table in the chart).
+    pub readme_in_sync: Option<bool>,
     /// This call rewrote the file.
     pub written: bool,
     /// The generated schema.
@@ -184,6 +186,11 @@ impl fmt::Display for SchemaReport {
             write!(f, "wrote {}", self.path.display())
         } else if self.in_sync {
             write!(f, "{} is up to date", self.path.display())
+        } else if self.readme_in_sync == Some(false) {
+            write!(
+                f,
+                "the values table in the chart's README.md is out of date: run `todoctl values schema --write`"
+            )
         } else {
             write!(
                 f,

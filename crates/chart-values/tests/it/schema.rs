@@ -16,6 +16,38 @@ fn committed_schema_matches_the_types() {
 }
 
 #[test]
+fn drift_is_detected_and_write_repairs_it() {
+    let copy = crate::chart_copy(&[]);
+    let chart = copy.path().join("todo-chatbot");
+    assert!(chart_values::schema_status(&chart).unwrap().in_sync);
+    // A stale schema.
+    std::fs::write(chart.join("values.schema.json"), "{}\n").unwrap();
+    let r = chart_values::schema_status(&chart).unwrap();
+    assert!(!r.in_sync && r.readme_in_sync == Some(true), "{r}");
+    assert!(
+        r.to_string().contains("todoctl values schema --write"),
+        "{r}"
+    );
+    // A stale README table.
+    let readme = std::fs::read_to_string(chart.join("README.md")).unwrap();
+    std::fs::write(
+        chart.join("README.md"),
+        readme.replace("| `backend.image.tag` |", "| `backend.image.tags` |"),
+    )
+    .unwrap();
+    let r = chart_values::schema_status(&chart).unwrap();
+    assert_eq!(r.readme_in_sync, Some(false));
+    let w = chart_values::write_schema(&chart).unwrap();
+    assert!(w.written, "{w}");
+    let r = chart_values::schema_status(&chart).unwrap();
+    assert!(r.in_sync && r.readme_in_sync == Some(true), "{r}");
+    assert_eq!(
+        std::fs::read_to_string(chart.join("README.md")).unwrap(),
+        readme
+    );
+}
+
+#[test]
 fn schema_is_draft07_closed_and_deterministic() {
     let a = chart_values::schema_json();
     assert_eq!(a, chart_values::schema_json());
