@@ -1,5 +1,6 @@
 //! Deploy, roll back and tear down the release.
 
+use std::collections::HashSet;
 use std::fmt;
 use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
@@ -7,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use exec::{Cmd, Runner};
+use k8s_openapi::api::core::v1::Pod;
 
 use crate::context::{Target, resolve_target};
 use crate::error::{Error, Result};
@@ -568,6 +570,12 @@ fn watch_upgrade(
 ) -> Result<()> {
     let kubectl = cluster.kubectl();
     let selector = cluster.release_selector();
+    // Pods that exist before the upgrade are the old revision's: one of them crash looping is
+    // what this deploy may be fixing, so only pods the upgrade creates can stop it.
+    let before: HashSet<String> = kubectl
+        .pods(&selector)
+        .map(|pods| pods.iter().map(pod_key).collect())
+        .unwrap_or_default();
     let child = cmd.spawn()?;
     loop {
         if let Some(out) = child.wait_timeout(Duration::from_secs(2))? {
@@ -588,6 +596,10 @@ fn watch_upgrade(
         let Ok(pods) = kubectl.pods(&selector) else {
             continue;
         };
+        let pods: Vec<Pod> = pods
+            .into_iter()
+            .filter(|p| p.metadata.deletion_timestamp.is_none() && !before.contains(&pod_key(p)))
+            .collect();
         if let Some(failure) = fatal_problem(&pods) {
             let failure = with_logs(&kubectl, failure);
             on_line(&format!(
@@ -604,6 +616,16 @@ fn watch_upgrade(
             return Err(Error::Rollout(Box::new(failure)));
         }
     }
+}
+
+/// A pod's identity across polls: its UID (a recreated StatefulSet pod keeps its name but not
+/// its UID), or its name when the UID is unknown.
+fn pod_key(pod: &Pod) -> String {
+    pod.metadata
+        .uid
+        .clone()
+        .or_else(|| pod.metadata.name.clone())
+        .unwrap_or_default()
 }
 
 /// Adds the container's last log lines (of the previous instance for a crash loop).

@@ -55,6 +55,20 @@ fn kubectl_rules(pods: &str) -> Vec<Rule> {
     ]
 }
 
+/// kubectl answering `get pods` with `before` until the fake helm has started the upgrade
+/// (it touches `$DIR/upgrading`), then with `after`.
+fn kubectl_rules_during_upgrade(before: &str, after: &str) -> Vec<Rule> {
+    vec![
+        reply("config\\ current-context", "todo-chatbot\n"),
+        shell(
+            "*get\\ pods*",
+            &format!(
+                "if [ -f \"$DIR/upgrading\" ]; then cat <<'EOF'\n{after}\nEOF\nelse cat <<'EOF'\n{before}\nEOF\nfi"
+            ),
+        ),
+    ]
+}
+
 fn secrets() -> Secrets {
     Secrets {
         jwt_secret: Some(JWT.into()),
@@ -151,7 +165,8 @@ fn deploy_stops_at_once_on_a_crash_loop_with_the_reason_and_the_last_log_lines()
         "CrashLoopBackOff",
         "back-off 40s restarting failed container",
     )]);
-    let mut rules = kubectl_rules(&crashing);
+    let empty = list_json::<k8s_openapi::api::core::v1::Pod>(&[]);
+    let mut rules = kubectl_rules_during_upgrade(&empty, &crashing);
     rules.push(reply(
         "*logs\\ todo-chatbot-backend-7d9*--previous*",
         "starting todo-api\nerror: invalid configuration: JWT_SECRET must be at least 32 bytes\n",
@@ -163,6 +178,7 @@ fn deploy_stops_at_once_on_a_crash_loop_with_the_reason_and_the_last_log_lines()
         helm_rules(shell(
             "*upgrade\\ --install*",
             r#"trap 'echo TERM > "$DIR/helm.term"; exit 1' TERM
+touch "$DIR/upgrading"
 sleep 60 & wait"#,
         )),
     );
@@ -195,10 +211,14 @@ fn deploy_reports_a_missing_image_without_logs() {
         "ErrImageNeverPull",
         "Container image \"todo-chatbot-backend:abc123\" is not present with pull policy of Never",
     )]);
-    fakes.tool("kubectl", kubectl_rules(&missing));
+    let empty = list_json::<k8s_openapi::api::core::v1::Pod>(&[]);
+    fakes.tool("kubectl", kubectl_rules_during_upgrade(&empty, &missing));
     fakes.tool(
         "helm",
-        helm_rules(shell("*upgrade\\ --install*", "sleep 60 & wait")),
+        helm_rules(shell(
+            "*upgrade\\ --install*",
+            "touch \"$DIR/upgrading\"; sleep 60 & wait",
+        )),
     );
     let err = deploy::deploy(&Runner::live(), &connect(&fakes), &options(), |_| {}).unwrap_err();
     let message = err.to_string();
@@ -208,6 +228,30 @@ fn deploy_reports_a_missing_image_without_logs() {
         "{message}"
     );
     assert!(!fakes.calls().iter().any(|c| c.contains(" logs ")));
+}
+
+#[test]
+fn a_crash_loop_of_the_old_revision_does_not_stop_the_deploy_that_fixes_it() {
+    let mut fakes = Fakes::new();
+    let old = list_json(&[waiting_pod(
+        "todo-chatbot-backend-old",
+        "CrashLoopBackOff",
+        "back-off",
+    )]);
+    fakes.tool("kubectl", kubectl_rules(&old));
+    // helm takes a few polls to finish, during which the old pod still crash loops.
+    fakes.tool(
+        "helm",
+        helm_rules(shell(
+            "*upgrade\\ --install*",
+            "sleep 5; touch \"$DIR/installed\"",
+        )),
+    );
+    let outcome = deploy::deploy(&Runner::live(), &connect(&fakes), &options(), |_| {}).unwrap();
+    assert!(
+        matches!(outcome, DeployOutcome::Deployed { .. }),
+        "{outcome:?}"
+    );
 }
 
 #[test]
