@@ -13,6 +13,8 @@ use crate::support::{Stack, free_port, http, workspace_root};
 
 /// Enter, as WebDriver's key code.
 const ENTER: &str = "\u{E007}";
+/// Escape, as WebDriver's key code.
+const ESCAPE: &str = "\u{E00C}";
 
 fn artifacts_dir() -> PathBuf {
     let dir = workspace_root().join(".artifacts/todo-web");
@@ -51,6 +53,7 @@ async fn start_browser(driver_url: &str, profile: &std::path::Path) -> Client {
     let chromium =
         exec::resolve("chromium").expect("chromium (Debian package chromium; or set CHROMIUM)");
     let caps = json!({
+        "goog:loggingPrefs": {"browser": "ALL"},
         "goog:chromeOptions": {
             "binary": chromium.to_string_lossy(),
             "args": [
@@ -85,9 +88,33 @@ async fn start_browser(driver_url: &str, profile: &std::path::Path) -> Client {
 struct Page {
     c: Client,
     shots: PathBuf,
+    driver_url: String,
 }
 
 impl Page {
+    /// The browser console so far (chromedriver's log endpoint), e.g. to spot CSP violations.
+    async fn console(&self) -> Vec<String> {
+        let session = self
+            .c
+            .session_id()
+            .await
+            .expect("session id")
+            .expect("a session");
+        let res = http()
+            .post(format!("{}/session/{session}/se/log", self.driver_url))
+            .json(&json!({"type": "browser"}))
+            .send()
+            .await
+            .expect("chromedriver log endpoint");
+        let body: Value = res.json().await.expect("log JSON");
+        body["value"]
+            .as_array()
+            .unwrap_or_else(|| panic!("no log entries in {body}"))
+            .iter()
+            .map(|e| e["message"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    }
+
     async fn shot(&self, name: &str) -> PathBuf {
         let png = self.c.screenshot().await.expect("screenshot");
         let path = self.shots.join(format!("{name}.png"));
@@ -194,6 +221,7 @@ async fn open_browser() -> Browser {
         page: Page {
             c: client,
             shots: artifacts_dir(),
+            driver_url,
         },
         _driver: driver,
         _profile: profile,
@@ -429,17 +457,26 @@ async fn journey(page: &Page, stack: &Stack) {
     )
     .await;
 
-    // Edit the report task; Enter saves.
-    page.click(&format!(
-        "li[data-id='{report}'] .task-actions button:first-child"
-    ))
-    .await;
+    // Edit the report task: Escape cancels without saving, Enter saves.
     let title_id = format!("edit-{report}-title");
+    let edit_button = format!("li[data-id='{report}'] .task-actions button:first-child");
+    let editor_open = format!("return !!document.getElementById('{title_id}')");
+    page.click(&edit_button).await;
+    page.wait_for("the editor", &editor_open).await;
+    page.type_into(&title_id, &format!("Not this title{ESCAPE}"))
+        .await;
     page.wait_for(
-        "the editor",
-        &format!("return !!document.getElementById('{title_id}')"),
+        "the editor closed by Escape",
+        &format!("return !document.getElementById('{title_id}')"),
     )
     .await;
+    page.wait_titles(
+        "the unchanged title",
+        &["Write the quarterly report", "buy groceries"],
+    )
+    .await;
+    page.click(&edit_button).await;
+    page.wait_for("the editor again", &editor_open).await;
     page.type_into(&title_id, &format!("Write the annual report{ENTER}"))
         .await;
     page.wait_titles(
@@ -484,6 +521,18 @@ async fn journey(page: &Page, stack: &Stack) {
         .set_window_size(1280, 900)
         .await
         .expect("desktop size");
+
+    // The UI ran under the strict CSP without a single violation or script error.
+    let console = page.console().await;
+    let bad: Vec<&String> = console
+        .iter()
+        .filter(|m| {
+            m.contains("Content Security Policy")
+                || m.contains("Uncaught")
+                || m.contains("TypeError")
+        })
+        .collect();
+    assert!(bad.is_empty(), "browser console: {bad:#?}");
 
     // Sign out: back to the form, and the data is out of reach.
     page.click("#sign-out").await;
