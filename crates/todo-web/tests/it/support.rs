@@ -25,21 +25,37 @@ pub fn admin_database_url() -> String {
 }
 
 /// The freshly built `todo-api` binary: built once per test process (a no-op when it is up to
-/// date) next to our own binary, so both share the profile directory and CARGO_TARGET_DIR.
+/// date) into the same target directory and profile as our own binary, so `--release`,
+/// `--profile` and `--target-dir`/`CARGO_TARGET_DIR` runs all find it.
 pub fn todo_api_binary() -> PathBuf {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
     BIN.get_or_init(|| {
+        let ours = PathBuf::from(env!("CARGO_BIN_EXE_todo-web"));
+        let profile_dir = ours.parent().expect("target profile directory");
+        let target_dir = profile_dir.parent().expect("target directory");
+        let profile = profile_dir
+            .file_name()
+            .and_then(|n| n.to_str())
+            .expect("profile directory name");
+        // Cargo names the dev and test profiles' directory `debug`.
+        let profile = if profile == "debug" { "dev" } else { profile };
         Cmd::new("cargo")
-            .args(["build", "-p", "todo-api", "--bin", "todo-api"])
+            .args([
+                "build",
+                "-p",
+                "todo-api",
+                "--bin",
+                "todo-api",
+                "--profile",
+                profile,
+            ])
+            .arg("--target-dir")
+            .arg(target_dir.to_string_lossy())
             .current_dir(workspace_root())
             .timeout(Duration::from_secs(1800))
             .run()
             .expect("building todo-api for the proxy tests (cargo build -p todo-api)");
-        let ours = PathBuf::from(env!("CARGO_BIN_EXE_todo-web"));
-        let bin = ours
-            .parent()
-            .expect("target profile directory")
-            .join("todo-api");
+        let bin = profile_dir.join("todo-api");
         assert!(bin.is_file(), "todo-api binary not at {}", bin.display());
         bin
     })
