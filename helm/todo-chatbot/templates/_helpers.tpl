@@ -8,17 +8,17 @@ Names, labels and shared snippets. Every helper is prefixed `todo-chatbot.`.
 
 {{/*
 Full name: <release>-<chart>, or <release> when it already contains the chart name.
-Trimmed to 50 characters so "-postgresql-hl" suffixes stay within 63.
+Trimmed to 49 characters so "-postgresql-hl" (14) keeps Service names within 63.
 */}}
 {{- define "todo-chatbot.fullname" -}}
 {{- if .Values.fullnameOverride }}
-{{- .Values.fullnameOverride | trunc 50 | trimSuffix "-" }}
+{{- .Values.fullnameOverride | trunc 49 | trimSuffix "-" }}
 {{- else }}
 {{- $name := default .Chart.Name .Values.nameOverride }}
 {{- if contains $name .Release.Name }}
-{{- .Release.Name | trunc 50 | trimSuffix "-" }}
+{{- .Release.Name | trunc 49 | trimSuffix "-" }}
 {{- else }}
-{{- printf "%s-%s" .Release.Name $name | trunc 50 | trimSuffix "-" }}
+{{- printf "%s-%s" .Release.Name $name | trunc 49 | trimSuffix "-" }}
 {{- end }}
 {{- end }}
 {{- end }}

@@ -133,3 +133,31 @@ fn the_round_trip_catches_misspelt_and_misplaced_fields() {
         ]
     );
 }
+
+#[test]
+fn long_release_names_stay_within_kubernetes_name_limits() {
+    // Helm's longest release name (53).
+    let release = format!("rel-{}", "x".repeat(49));
+    for helm in MAJORS {
+        let args = vec!["--set".to_owned(), "networkPolicy.enabled=true".to_owned()];
+        let docs = documents(&template(helm, &chart_dir(), &release, &args).unwrap());
+        for doc in &docs {
+            let name = doc["metadata"]["name"].as_str().unwrap();
+            // Services (DNS labels) and StatefulSet pod names (used as a label value) <= 63.
+            let limit = match doc["kind"].as_str().unwrap() {
+                "Service" => 63,
+                "StatefulSet" => 61,
+                _ => 253,
+            };
+            assert!(
+                name.len() <= limit,
+                "{helm}: {} {name} is {} long",
+                doc["kind"],
+                name.len()
+            );
+            for (k, v) in doc["metadata"]["labels"].as_object().unwrap() {
+                assert!(v.as_str().unwrap().len() <= 63, "{helm}: label {k}={v}");
+            }
+        }
+    }
+}
