@@ -115,7 +115,7 @@ ensure_postgres
 ensure_database
 
 log "building todo-api and todo-web"
-cargo build --quiet -p todo-api -p todo-web
+cargo build -p todo-api -p todo-web
 target_dir=$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
 bin="${target_dir:-$root/target}/debug"
 
