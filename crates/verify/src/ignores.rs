@@ -85,6 +85,11 @@ impl Ignores {
         })
     }
 
+    /// Adds the entries of another set (several `--ignores` files).
+    pub fn extend(&mut self, other: Ignores) {
+        self.entries.extend(other.entries);
+    }
+
     /// Marks matching findings as ignored; returns the entries that matched nothing.
     pub fn apply(&self, findings: &mut [Finding], profile: Option<&str>) -> Vec<Ignore> {
         let mut unused = Vec::new();

@@ -36,7 +36,7 @@ pub use error::{Error, Result};
 pub use finding::{Finding, Severity};
 pub use ignores::{Ignore, Ignores};
 pub use live::{ExpectedImage, LiveOptions, LiveReport, verify_live};
-pub use local::{Engine, LocalOptions, LocalReport, verify_local};
+pub use local::{Engine, LocalOptions, LocalReport, verify_local, verify_local_chart};
 pub use render::{DEFAULT_PROFILE, Render, read_manifests};
 pub use smoke::{SmokeReport, journey};
 pub use step::Step;

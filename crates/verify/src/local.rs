@@ -985,6 +985,17 @@ fn probe_until(
     }
 }
 
+/// Renders a chart profile with real helm and runs [`verify_local`] on it.
+pub fn verify_local_chart(
+    render: &crate::render::Render,
+    profile: &str,
+    opts: &LocalOptions,
+) -> Result<LocalReport> {
+    let manifests = render.render(profile)?;
+    let target = format!("{} (profile {profile})", render.chart.display());
+    verify_local(&manifests, &target, opts)
+}
+
 /// Runs `verify local` on a manifest stream (usually `helm template` of the chart).
 pub fn verify_local(manifests: &str, target: &str, opts: &LocalOptions) -> Result<LocalReport> {
     let parsed = parse_stream(manifests);

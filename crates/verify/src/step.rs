@@ -49,7 +49,7 @@ impl fmt::Display for Step {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mark = if self.ok { "ok  " } else { "FAIL" };
         let secs = self.millis as f64 / 1000.0;
-        write!(f, "  {mark} {:<56} {secs:>6.2}s", self.name)?;
+        write!(f, "  {mark} {:<60} {secs:>6.2}s", self.name)?;
         let mut lines = self.detail.lines().filter(|l| !l.trim().is_empty());
         if let Some(first) = lines.next() {
             write!(f, "  {first}")?;

@@ -59,8 +59,9 @@ fn render(chart: &Path, profile: &str) -> String {
 #[test]
 fn real_chart_runs_green_locally_in_default_and_dev_profiles() {
     for profile in ["default", "dev"] {
-        let manifests = render(&workspace().join("helm/todo-chatbot"), profile);
-        let report = verify_local(&manifests, profile, &options()).unwrap();
+        let mut r = Render::new(workspace().join("helm/todo-chatbot"));
+        r.helm = helm_path("helm");
+        let report = verify::verify_local_chart(&r, profile, &options()).unwrap();
         println!("{report}");
         assert!(report.passed(), "{report}");
         let smoke = report.smoke.as_ref().expect("the smoke journey ran");

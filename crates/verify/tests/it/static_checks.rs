@@ -400,3 +400,55 @@ fn image_tags() {
     check("app@sha256:0123", None, true);
     check("app:latest", Some("latest"), false);
 }
+
+#[test]
+fn postgresql_volume_permissions_needs_exactly_its_two_written_ignores() {
+    let dir = tempfile::tempdir().unwrap();
+    let values = dir.path().join("vp.yaml");
+    std::fs::write(
+        &values,
+        "postgresql:\n  volumePermissions:\n    enabled: true\n",
+    )
+    .unwrap();
+    let mut render = Render::new(chart());
+    render.helm = helm_path("helm");
+    render.values.push(values);
+    let bare = verify::check_chart(&render, "dev", &Ignores::default()).unwrap();
+    let found: Vec<(String, String)> = bare
+        .findings
+        .iter()
+        .map(|f| (f.rule.clone(), f.subject.clone().unwrap_or_default()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (
+                "pss-capabilities".to_owned(),
+                "container volume-permissions".to_owned()
+            ),
+            (
+                "pss-run-as-non-root".to_owned(),
+                "container volume-permissions".to_owned()
+            ),
+        ],
+        "{bare}"
+    );
+    let ignores = Ignores::load(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("ignores/postgresql-volume-permissions.yaml"),
+    )
+    .unwrap();
+    let report = verify::check_chart(&render, "dev", &ignores).unwrap();
+    assert!(report.passed(), "{report}");
+    assert_eq!(report.counts(), (0, 0, 2));
+}
+
+#[test]
+fn docs_list_every_rule_of_the_catalog() {
+    let doc = std::fs::read_to_string(workspace().join("docs/verify.md")).unwrap();
+    let missing: Vec<&str> = verify::catalog::RULES
+        .iter()
+        .map(|r| r.id)
+        .filter(|id| !doc.contains(&format!("| `{id}` |")))
+        .collect();
+    assert!(missing.is_empty(), "docs/verify.md lacks rules {missing:?}");
+}
