@@ -2,7 +2,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::commands::{images, preflight, values};
+use crate::commands::{cluster, images, preflight, values};
 
 /// Take the todo-chatbot from source to a verified deployment on Kubernetes.
 #[derive(Debug, Parser)]
@@ -39,6 +39,24 @@ pub enum Command {
     Values(values::ValuesArgs),
     /// The container images: rules, content-tagged builds, loading into Minikube.
     Images(images::ImagesArgs),
+    /// Start the Minikube profile with the resources and addons the chart needs.
+    Minikube(cluster::MinikubeArgs),
+    /// Install or upgrade the Helm release alone (the deploy step of `just deploy`).
+    Release(cluster::ReleaseArgs),
+    /// Roll the release back to an earlier revision.
+    Rollback(cluster::RollbackArgs),
+    /// The release, its pods, Services and volumes at a glance.
+    Status(cluster::StatusArgs),
+    /// Uninstall the release (the database volume stays unless --purge).
+    Down(cluster::DownArgs),
+    /// Back up or restore the embedded PostgreSQL.
+    Db(cluster::DbArgs),
+    /// Forward a local port to the frontend (or backend) Service.
+    PortForward(cluster::PortForwardArgs),
+    /// Diagnose a broken deployment from the cluster's state, with fixes.
+    Doctor(cluster::DoctorArgs),
+    /// Ask kubectl-ai or kagent about the deployment (doctor answers when neither is set up).
+    Ai(cluster::AiArgs),
 }
 
 impl Cli {
@@ -48,6 +66,15 @@ impl Cli {
             Command::Preflight(args) => preflight::run(args, global),
             Command::Values(args) => values::run(args, global),
             Command::Images(args) => images::run(args, global),
+            Command::Minikube(args) => cluster::minikube(args, global),
+            Command::Release(args) => cluster::release(args, global),
+            Command::Rollback(args) => cluster::rollback(args, global),
+            Command::Status(args) => cluster::status(args, global),
+            Command::Down(args) => cluster::down(args, global),
+            Command::Db(args) => cluster::db(args, global),
+            Command::PortForward(args) => cluster::port_forward(args, global),
+            Command::Doctor(args) => cluster::doctor(args, global),
+            Command::Ai(args) => cluster::ai(args, global),
         }
     }
 }

@@ -1,5 +1,6 @@
 //! One module per subcommand; each parses its flags and calls one library crate.
 
+pub mod cluster;
 pub mod images;
 pub mod preflight;
 pub mod values;

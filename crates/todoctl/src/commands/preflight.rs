@@ -16,7 +16,7 @@ pub struct PreflightArgs {
     profile: chart_values::Profile,
 
     /// The Minikube profile (also the kube context it creates).
-    #[arg(long, default_value = "minikube", env = "MINIKUBE_PROFILE")]
+    #[arg(long, env = "MINIKUBE_PROFILE", default_value = cluster::minikube::DEFAULT_PROFILE)]
     minikube_profile: String,
 
     /// Deploy to this kube context even though it is not the Minikube profile.

@@ -48,6 +48,9 @@ struct Sources {
     /// Overrides as Helm's --set takes them (key.path=value), applied last.
     #[arg(long = "set")]
     sets: Vec<String>,
+    /// Overrides kept as strings, as Helm's --set-string takes them.
+    #[arg(long = "set-string")]
+    set_strings: Vec<String>,
 }
 
 impl Sources {
@@ -57,6 +60,7 @@ impl Sources {
             profile: self.profile,
             files: self.files,
             sets: self.sets,
+            set_strings: self.set_strings,
         }
     }
 }
