@@ -38,3 +38,54 @@ ci: lint test
 # The todoctl CLI, built from this checkout.
 todoctl *args:
     cargo run --quiet -p todoctl -- "$@"
+
+# Is this machine ready to deploy? (exit 0 ready, 1 blocked, 2 warnings only)
+preflight profile="dev" *args:
+    just todoctl preflight --profile "$1" "${@:2}"
+
+# Check the Dockerfiles, then build both images (content-tagged) and report their sizes.
+images *args:
+    just todoctl images check "$@"
+    just todoctl images build "$@"
+
+# Lint the chart with Helm 4 and Helm 3 in every profile, and check the typed values.
+chart-lint:
+    for helm in helm helm3; do \
+      for values in "" "-f helm/todo-chatbot/values-dev.yaml" "-f helm/todo-chatbot/values-prod.yaml"; do \
+        $helm lint --strict helm/todo-chatbot $values >/dev/null || { echo "$helm lint --strict $values failed" >&2; $helm lint --strict helm/todo-chatbot $values; exit 1; }; \
+      done; \
+    done
+    for profile in default dev prod; do just todoctl values check --profile $profile; done
+    just todoctl values schema
+
+# The release, its pods, Services and volumes.
+status *args:
+    just todoctl status "$@"
+
+# Diagnose a broken deployment, with the fix for each problem.
+doctor *args:
+    just todoctl doctor "$@"
+
+# Ask kubectl-ai or kagent about the deployment (doctor answers when neither is set up).
+ai question *args:
+    just todoctl ai "$@"
+
+# Uninstall the release; the database volume stays unless `just down --purge`.
+down *args:
+    just todoctl down "$@"
+
+# Roll the release back (to the previous revision, or the one given).
+rollback *args:
+    just todoctl rollback "$@"
+
+# Dump the embedded PostgreSQL to a file (0600).
+backup file="todo-chatbot-backup.sql":
+    just todoctl db backup "$1"
+
+# Restore a dump made by `just backup`.
+restore file:
+    just todoctl db restore "$1"
+
+# Open the app through kubectl port-forward (works with every driver).
+port-forward *args:
+    just todoctl port-forward "$@"
