@@ -152,6 +152,7 @@
   }
 
   function signedOut(message) {
+    chatGeneration++;
     state.userId = null;
     state.csrf = null;
     state.tasks = [];
@@ -451,11 +452,16 @@
 
   // ---------------------------------------------------------------- Chat
 
+  // Bumped whenever the chat log changes under a load in flight, so a stale load is dropped.
+  let chatGeneration = 0;
+
   async function loadConversation() {
+    const generation = ++chatGeneration;
     const log = $("chat-log");
-    log.replaceChildren();
+    log.replaceChildren(el("li", { class: "chat-welcome muted", text: "Loading the conversation…" }));
     try {
       const conversations = await api("GET", userPath("/conversations"));
+      if (generation !== chatGeneration) return;
       if (!Array.isArray(conversations) || conversations.length === 0) {
         state.conversationId = null;
         renderChatWelcome();
@@ -465,11 +471,15 @@
       const pick = conversations.find((c) => c.id === remembered) || conversations[0];
       state.conversationId = pick.id;
       const messages = await api("GET", userPath("/conversations/" + pick.id + "/messages"));
+      if (generation !== chatGeneration) return;
+      log.replaceChildren();
       for (const m of messages || []) {
         appendMessage(m.role, m.content, Array.isArray(m.tool_calls) ? m.tool_calls : []);
       }
       if (!messages || messages.length === 0) renderChatWelcome();
     } catch (e) {
+      if (generation !== chatGeneration) return;
+      renderChatWelcome();
       if (handleError(e)) showBanner(e.message, "error");
     }
   }
@@ -534,6 +544,7 @@
       return;
     }
     setFieldError(errorEl, input, "");
+    chatGeneration++;
     const send = $("chat-send");
     setBusy(send, true);
     input.value = "";
@@ -563,6 +574,7 @@
   }
 
   function onNewChat() {
+    chatGeneration++;
     state.conversationId = null;
     localStorage.removeItem(CONVERSATION_KEY);
     renderChatWelcome();
