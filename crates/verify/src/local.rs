@@ -233,12 +233,17 @@ impl fmt::Display for LocalReport {
     }
 }
 
-/// A fresh database on the local server, dropped on [`Database::drop_now`].
-struct Database {
+/// A fresh database on a PostgreSQL server (created with an admin URL), dropped when this
+/// value is dropped. `verify local` runs the app against one; tests use it too.
+#[derive(Debug)]
+pub struct FreshDatabase {
     admin: String,
     name: String,
     url: Url,
 }
+
+/// Internal name kept short.
+type Database = FreshDatabase;
 
 fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_current_thread()
@@ -254,8 +259,9 @@ fn db_error(what: &str, e: impl fmt::Display) -> Error {
     }
 }
 
-impl Database {
-    fn create(admin: &str) -> Result<Self> {
+impl FreshDatabase {
+    /// Creates `verify_local_<pid>_<nanos>` with the admin URL (which may create databases).
+    pub fn create(admin: &str) -> Result<Self> {
         use sqlx::Connection;
         let mut url = Url::parse(admin).map_err(|e| db_error("admin URL", e))?;
         let nonce = std::time::SystemTime::now()
@@ -279,6 +285,11 @@ impl Database {
             name,
             url,
         })
+    }
+
+    /// The database's URL (admin credentials, new database name).
+    pub fn url(&self) -> &Url {
+        &self.url
     }
 
     fn drop_now(&self) {
@@ -1000,9 +1011,13 @@ pub fn verify_local_chart(
 pub fn verify_local(manifests: &str, target: &str, opts: &LocalOptions) -> Result<LocalReport> {
     let parsed = parse_stream(manifests);
     let db = Database::create(&opts.admin_database_url)?;
-    let result = run(&parsed.objects, target, opts, &db);
-    db.drop_now();
-    result
+    run(&parsed.objects, target, opts, &db)
+}
+
+impl Drop for FreshDatabase {
+    fn drop(&mut self) {
+        self.drop_now();
+    }
 }
 
 fn run(

@@ -359,6 +359,11 @@ struct Fake {
 
 impl Fake {
     fn new(pods: &[Pod], endpoints_json: &Endpoints) -> Fake {
+        Self::with(pods, endpoints_json, "")
+    }
+
+    /// `extra_kubectl_cases`: shell `case` arms tried before the recorded answers.
+    fn with(pods: &[Pod], endpoints_json: &Endpoints, extra_kubectl_cases: &str) -> Fake {
         let dir = tempfile::tempdir().unwrap();
         let list = |items: serde_json::Value| serde_json::json!({"apiVersion": "v1", "kind": "List", "items": items});
         let write = |name: &str, v: serde_json::Value| {
@@ -412,7 +417,7 @@ impl Fake {
         script(
             "kubectl",
             &format!(
-                "  *'get pods '*) cat '{d}/pods.json' ;;\n\
+                "{extra_kubectl_cases}\n  *'get pods '*) cat '{d}/pods.json' ;;\n\
                  \x20 *'get deployments.v1.apps '*) cat '{d}/deployments.json' ;;\n\
                  \x20 *'get statefulsets.v1.apps '*) cat '{d}/statefulsets.json' ;;\n\
                  \x20 *'get services '*) cat '{d}/services.json' ;;\n\
@@ -542,4 +547,70 @@ fn release_not_installed_stops_at_the_first_step() {
     assert_eq!(report.steps.len(), 1);
     assert!(report.steps[0].detail.contains("not installed"), "{report}");
     assert!(Path::new(&fake.dir.path().join("helm")).exists());
+}
+
+/// The whole live flow, smoke journey and persistence included, with the real services standing
+/// in for the cluster: a real todo-api on a fresh PostgreSQL database, and a fake `kubectl
+/// port-forward` that starts a real todo-web pointing at it on the requested local port.
+#[test]
+fn smoke_and_persistence_run_through_kubectl_port_forward() {
+    let (api_bin, web_bin) = crate::local::binaries();
+    let db = verify::local::FreshDatabase::create(&crate::local::admin_url()).unwrap();
+    let api_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let api = exec::Cmd::new(api_bin.display().to_string())
+        .env("PORT", api_port.to_string())
+        .env("BIND_ADDR", "127.0.0.1")
+        .env("AGENT", "builtin")
+        .secret_env("DATABASE_URL", db.url().as_str())
+        .secret_env("JWT_SECRET", "j".repeat(48))
+        .spawn()
+        .unwrap();
+    let ready = (0..100).any(|_| {
+        std::thread::sleep(Duration::from_millis(100));
+        reqwest::blocking::get(format!("http://127.0.0.1:{api_port}/readyz"))
+            .is_ok_and(|r| r.status().is_success())
+    });
+    assert!(ready, "todo-api did not become ready: {:?}", api.try_wait());
+    let forward = format!(
+        "  *' port-forward '*) for a in \"$@\"; do last=\"$a\"; done; \
+         PORT=\"${{last%%:*}}\" BIND_ADDR=127.0.0.1 BACKEND_URL=http://127.0.0.1:{api_port} exec '{}' ;;\n\
+         \x20 *' delete pod '*) exit 0 ;;",
+        web_bin.display()
+    );
+    let mut pods = healthy();
+    pods.push(pod(
+        "todo-chatbot-postgresql-0",
+        "database",
+        "postgres:17-alpine",
+        "docker://sha256:33",
+        State::Ready,
+    ));
+    let fake = Fake::with(&pods, &endpoints("todo-chatbot-frontend", 1, 0), &forward);
+    let mut o = fake.options();
+    o.smoke = true;
+    o.persistence = true;
+    let report = verify_live(&o);
+    let calls = fake.calls();
+    assert!(report.passed(), "{report}\n{calls}");
+    assert!(report.smoke.as_ref().unwrap().passed());
+    for want in [
+        "kubectl --context minikube --namespace todo-chatbot port-forward --address 127.0.0.1 svc/todo-chatbot-frontend ",
+        "kubectl --context minikube --namespace todo-chatbot delete pod --wait=true --timeout=120s backend-1 todo-chatbot-postgresql-0",
+    ] {
+        assert!(calls.contains(want), "missing {want:?} in:\n{calls}");
+    }
+    let survived = report
+        .steps
+        .iter()
+        .find(|s| s.name == "data survived the restart")
+        .unwrap();
+    assert!(
+        survived.ok && survived.detail.contains("groceries"),
+        "{report}"
+    );
+    api.terminate().unwrap();
 }
