@@ -3,7 +3,7 @@
 use futures::StreamExt;
 use serde_json::{Value, json};
 
-use crate::support::{Stack, Web, http, register, signed_from, token_of};
+use crate::support::{Backend, Stack, TestDb, Web, http, register, signed_from, token_of};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn cookie_session_round_trip() {
@@ -523,4 +523,47 @@ async fn large_request_and_response_bodies_stream_through() {
         .await
         .unwrap();
     assert_eq!(res.status(), 413, "{:?}", res.text().await);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_backend_slower_than_the_timeout_gives_504() {
+    // The only fake: an OpenAI-compatible endpoint (a paid API) that accepts the chat request
+    // and never answers, so todo-api's chat route hangs on it.
+    let llm = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let llm_url = format!("http://{}/v1", llm.local_addr().unwrap());
+    let hold = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((conn, _)) = llm.accept().await {
+            held.push(conn);
+        }
+    });
+
+    let db = TestDb::create().await;
+    let backend = Backend::start_with_env(
+        &db,
+        &[
+            ("AGENT", "llm"),
+            ("OPENAI_API_KEY", "test-key-not-secret"),
+            ("OPENAI_BASE_URL", &llm_url),
+            ("OPENAI_MODEL", "test-model"),
+        ],
+    )
+    .await;
+    let mut config = todo_web::Config::new(reqwest::Url::parse(&backend.url).unwrap());
+    config.backend_timeout_secs = 1;
+    let web = Web::start_with(config).await;
+    let user = register(&web, "slow@example.com").await;
+
+    let res = http()
+        .post(web.url(&format!("/api/{}/chat", user.user_id)))
+        .header("cookie", &user.cookie)
+        .header("x-csrf-token", &user.csrf)
+        .json(&json!({"message": "Add a task to buy groceries"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 504);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "backend_timeout", "{body}");
+    hold.abort();
 }

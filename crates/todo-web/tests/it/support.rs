@@ -134,16 +134,24 @@ pub struct Backend {
 
 impl Backend {
     pub async fn start(db: &TestDb) -> Self {
+        Self::start_with_env(db, &[("AGENT", "builtin")]).await
+    }
+
+    /// Starts todo-api with `extra` environment on top of the defaults.
+    pub async fn start_with_env(db: &TestDb, extra: &[(&str, &str)]) -> Self {
         let bin = todo_api_binary();
         let port = free_port();
-        let child = Cmd::new(bin.to_string_lossy())
+        let mut cmd = Cmd::new(bin.to_string_lossy());
+        for (k, v) in extra {
+            cmd = cmd.env(*k, *v);
+        }
+        let child = cmd
             .env("DATABASE_URL", &db.url)
             .secret_env("JWT_SECRET", JWT_SECRET)
             .env("PORT", port.to_string())
             .env("BIND_ADDR", "127.0.0.1")
             .env("LOG_FORMAT", "json")
             .env("LOG_LEVEL", "warn")
-            .env("AGENT", "builtin")
             .spawn()
             .expect("start todo-api");
         let url = format!("http://127.0.0.1:{port}");
