@@ -35,6 +35,10 @@ test *args:
 # What CI runs: lint, then the whole test suite.
 ci: lint test
 
+# Run the app locally without a cluster: PostgreSQL, todo-api and todo-web; prints the URL.
+dev:
+    scripts/dev.sh
+
 # The todoctl CLI, built from this checkout.
 todoctl *args:
     cargo run --quiet -p todoctl -- "$@"
