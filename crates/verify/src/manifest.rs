@@ -3,15 +3,20 @@
 //! value (k8s-openapi, like the API server, silently drops unknown fields).
 
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
+use k8s_openapi::api::autoscaling::v1::HorizontalPodAutoscaler as HorizontalPodAutoscalerV1;
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
 use k8s_openapi::api::batch::v1::{CronJob, Job};
 use k8s_openapi::api::core::v1::{
-    ConfigMap, LimitRange, Namespace, PersistentVolumeClaim, Pod, PodSpec, PodTemplateSpec,
-    ResourceQuota, Secret, Service, ServiceAccount,
+    ConfigMap, Endpoints, LimitRange, Namespace, PersistentVolume, PersistentVolumeClaim, Pod,
+    PodSpec, PodTemplateSpec, ResourceQuota, Secret, Service, ServiceAccount,
 };
+use k8s_openapi::api::discovery::v1::EndpointSlice;
 use k8s_openapi::api::networking::v1::{Ingress, IngressClass, NetworkPolicy};
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, Role, RoleBinding};
+use k8s_openapi::api::scheduling::v1::PriorityClass;
+use k8s_openapi::api::storage::v1::StorageClass;
+use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use serde_json::Value;
 
 use crate::finding::Finding;
@@ -44,6 +49,13 @@ pub enum Typed {
     RoleBinding(RoleBinding),
     ClusterRole(ClusterRole),
     ClusterRoleBinding(ClusterRoleBinding),
+    Endpoints(Endpoints),
+    PersistentVolume(PersistentVolume),
+    EndpointSlice(EndpointSlice),
+    StorageClass(StorageClass),
+    PriorityClass(PriorityClass),
+    HorizontalPodAutoscalerV1(HorizontalPodAutoscalerV1),
+    CustomResourceDefinition(CustomResourceDefinition),
 }
 
 /// One object of a manifest stream.
@@ -407,6 +419,15 @@ fn typed(api_version: &str, kind: &str, raw: &Value) -> Option<TypeResult> {
         ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding") => {
             de(raw, Typed::ClusterRoleBinding)
         }
+        ("v1", "Endpoints") => de(raw, Typed::Endpoints),
+        ("v1", "PersistentVolume") => de(raw, Typed::PersistentVolume),
+        ("discovery.k8s.io/v1", "EndpointSlice") => de(raw, Typed::EndpointSlice),
+        ("storage.k8s.io/v1", "StorageClass") => de(raw, Typed::StorageClass),
+        ("scheduling.k8s.io/v1", "PriorityClass") => de(raw, Typed::PriorityClass),
+        ("autoscaling/v1", "HorizontalPodAutoscaler") => de(raw, Typed::HorizontalPodAutoscalerV1),
+        ("apiextensions.k8s.io/v1", "CustomResourceDefinition") => {
+            de(raw, Typed::CustomResourceDefinition)
+        }
         _ => return None,
     })
 }
@@ -437,6 +458,13 @@ fn serialize(t: &Typed) -> serde_json::Result<Value> {
         Typed::RoleBinding(v) => serde_json::to_value(v),
         Typed::ClusterRole(v) => serde_json::to_value(v),
         Typed::ClusterRoleBinding(v) => serde_json::to_value(v),
+        Typed::Endpoints(v) => serde_json::to_value(v),
+        Typed::PersistentVolume(v) => serde_json::to_value(v),
+        Typed::EndpointSlice(v) => serde_json::to_value(v),
+        Typed::StorageClass(v) => serde_json::to_value(v),
+        Typed::PriorityClass(v) => serde_json::to_value(v),
+        Typed::HorizontalPodAutoscalerV1(v) => serde_json::to_value(v),
+        Typed::CustomResourceDefinition(v) => serde_json::to_value(v),
     }
 }
 

@@ -58,7 +58,9 @@ pub fn apply(objects: &[Object]) -> Vec<Finding> {
                 );
             }
             Typed::PodDisruptionBudget(_) => pdb(&mut cx, obj),
-            Typed::HorizontalPodAutoscaler(_) => hpa(&mut cx, obj),
+            Typed::HorizontalPodAutoscaler(_) | Typed::HorizontalPodAutoscalerV1(_) => {
+                hpa(&mut cx, obj);
+            }
             Typed::StatefulSet(_) => statefulset(&mut cx, obj),
             Typed::Ingress(ing) => {
                 let spec = ing.spec.as_ref();
@@ -942,12 +944,9 @@ fn workloads_selected<'a>(
             if !pod.long_running || !matches(&pod.labels) {
                 return None;
             }
-            let hpa_min = cx.objects.iter().find_map(|h| match &h.typed {
-                Typed::HorizontalPodAutoscaler(hpa) => hpa.spec.as_ref().and_then(|s| {
-                    (s.scale_target_ref.kind == o.kind && s.scale_target_ref.name == o.name)
-                        .then_some(s.min_replicas.unwrap_or(1))
-                }),
-                _ => None,
+            let hpa_min = cx.objects.iter().find_map(|h| {
+                hpa_target(h)
+                    .and_then(|(kind, name, min)| (kind == o.kind && name == o.name).then_some(min))
             });
             Some((o, hpa_min.or(o.replicas()).unwrap_or(1)))
         })
@@ -1012,25 +1011,35 @@ fn pdb(cx: &mut Cx<'_>, obj: &Object) {
     }
 }
 
+/// (target kind, target name, minReplicas) of an HPA of either API version.
+fn hpa_target(obj: &Object) -> Option<(String, String, i32)> {
+    match &obj.typed {
+        Typed::HorizontalPodAutoscaler(h) => h.spec.as_ref().map(|s| {
+            let t = &s.scale_target_ref;
+            (t.kind.clone(), t.name.clone(), s.min_replicas.unwrap_or(1))
+        }),
+        Typed::HorizontalPodAutoscalerV1(h) => h.spec.as_ref().map(|s| {
+            let t = &s.scale_target_ref;
+            (t.kind.clone(), t.name.clone(), s.min_replicas.unwrap_or(1))
+        }),
+        _ => None,
+    }
+}
+
 fn hpa(cx: &mut Cx<'_>, obj: &Object) {
-    let Typed::HorizontalPodAutoscaler(hpa) = &obj.typed else {
+    let Some((kind, name, _)) = hpa_target(obj) else {
         return;
     };
-    let Some(spec) = &hpa.spec else { return };
-    let target = &spec.scale_target_ref;
-    match cx.find(&target.kind, &target.name) {
+    match cx.find(&kind, &name) {
         None => cx.push(
             obj,
             Finding::new(
                 "hpa-target",
                 obj.id(),
-                format!(
-                    "scaleTargetRef {}/{} is not in the render",
-                    target.kind, target.name
-                ),
+                format!("scaleTargetRef {kind}/{name} is not in the render"),
             )
             .at("spec.scaleTargetRef")
-            .about(format!("{}/{}", target.kind, target.name)),
+            .about(format!("{kind}/{name}")),
         ),
         Some(w) => {
             if let Some(n) = w.replicas() {

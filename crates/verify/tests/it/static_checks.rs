@@ -276,6 +276,8 @@ const CORPUS: &[(&str, &[&str])] = &[
     ("duplicate-env", &["duplicate-env"]),
     ("pdb-replicas", &["pdb-replicas"]),
     ("hpa-target", &["hpa-target"]),
+    ("hpa-target-v1", &["hpa-target"]),
+    ("known-extra-kinds", &[]),
     ("hpa-fixed-replicas", &["hpa-fixed-replicas"]),
     ("nodeport-range", &["nodeport-range"]),
     ("config-checksum", &["config-checksum"]),
