@@ -894,6 +894,25 @@ fn database_consistency(
     None
 }
 
+/// Removes terminal colour sequences (pretty logs) so report text stays readable.
+fn strip_ansi(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' && chars.peek() == Some(&'[') {
+            chars.next();
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 fn tail(text: &str, n: usize) -> String {
     let lines: Vec<&str> = text.lines().collect();
     lines[lines.len().saturating_sub(n)..].join("\n")
@@ -978,7 +997,7 @@ fn probe_until(
             return Err(format!(
                 "the process exited with status {} before the probe passed; last log lines:\n{}",
                 out.status,
-                tail(&format!("{}{}", out.stdout, out.stderr), 8)
+                tail(&strip_ansi(&format!("{}{}", out.stdout, out.stderr)), 8)
             ));
         }
         tries += 1;
@@ -1166,16 +1185,34 @@ fn run(
     for (i, child) in &children {
         let p = &report.processes[*i];
         let name = format!("stop {} [{}]", p.workload, p.container);
+        let mut logs = String::new();
         report.steps.push(Step::run(name, || {
             let _ = child.terminate();
             match child.wait_timeout(Duration::from_secs(15)) {
-                Ok(Some(_)) => Ok("stopped on SIGTERM".into()),
+                Ok(Some(out)) => {
+                    logs = format!("{}{}", out.stdout, out.stderr);
+                    Ok("stopped on SIGTERM".into())
+                }
                 _ => {
                     let _ = child.kill();
                     Err("did not stop within 15s of SIGTERM (killed)".into())
                 }
             }
         }));
+        // A failed probe is explained with what the app logged.
+        let prefix = format!("{} [{}]", p.workload, p.container);
+        let logs = tail(&strip_ansi(&logs), 10);
+        if !logs.trim().is_empty() {
+            for s in report
+                .steps
+                .iter_mut()
+                .filter(|s| !s.ok && s.name.ends_with(&prefix))
+            {
+                if !s.detail.contains("last log lines") {
+                    s.detail.push_str(&format!("\nlast log lines:\n{logs}"));
+                }
+            }
+        }
     }
     Ok(report)
 }
