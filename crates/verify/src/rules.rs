@@ -1215,13 +1215,24 @@ fn network_policies(cx: &mut Cx<'_>) {
             }
         }
     }
+    let long_running: BTreeSet<String> = pods
+        .iter()
+        .filter(|(_, p)| p.long_running)
+        .map(|(o, _)| o.id())
+        .collect();
     let mut out: Vec<(String, Finding)> = Vec::new();
     for (target, tpod) in pods.iter().filter(|(_, p)| p.long_running) {
-        let entry = services.iter().any(|s| {
-            selects(s, &tpod.labels)
-                && (ingress_backends.contains(&s.name)
-                    || matches!(&s.typed, Typed::Service(svc) if matches!(svc.spec.as_ref().and_then(|sp| sp.type_.as_deref()), Some("NodePort" | "LoadBalancer"))))
-        });
+        // A pod no long-running pod of the release calls is reached from outside (a
+        // port-forward, an external load balancer): an entry point like an exposed one.
+        let called_inside = callers
+            .get(&target.id())
+            .is_some_and(|c| c.iter().any(|id| long_running.contains(id)));
+        let entry = !called_inside
+            || services.iter().any(|s| {
+                selects(s, &tpod.labels)
+                    && (ingress_backends.contains(&s.name)
+                        || matches!(&s.typed, Typed::Service(svc) if matches!(svc.spec.as_ref().and_then(|sp| sp.type_.as_deref()), Some("NodePort" | "LoadBalancer"))))
+            });
         let mut isolated = false;
         let mut sources: Vec<(String, Source)> = Vec::new();
         for np_obj in &policies {

@@ -285,6 +285,7 @@ const CORPUS: &[(&str, &[&str])] = &[
     ("netpol-missing-edge", &["netpol-missing-edge"]),
     ("netpol-open", &["netpol-open"]),
     ("netpol-open-pods", &["netpol-open"]),
+    ("netpol-unselected", &["netpol-open"]),
     ("recommended-labels", &["recommended-labels"]),
     ("statefulset-service-name", &["statefulset-service-name"]),
     ("automount-token", &["automount-token"]),
@@ -453,4 +454,40 @@ fn docs_list_every_rule_of_the_catalog() {
         .filter(|id| !doc.contains(&format!("| `{id}` |")))
         .collect();
     assert!(missing.is_empty(), "docs/verify.md lacks rules {missing:?}");
+}
+
+#[test]
+fn real_chart_network_policies_with_the_embedded_database_pass() {
+    let dir = tempfile::tempdir().unwrap();
+    let values = dir.path().join("np.yaml");
+    std::fs::write(&values, "networkPolicy:\n  enabled: true\n").unwrap();
+    for helm in ["helm", "helm3"] {
+        let mut render = Render::new(chart());
+        render.helm = helm_path(helm);
+        render.values.push(values.clone());
+        let text = render.render("default").unwrap();
+        assert_eq!(
+            text.matches("kind: NetworkPolicy").count(),
+            3,
+            "frontend, backend, database"
+        );
+        let report = check_manifests(&text, "np", None, &Ignores::default());
+        assert!(report.passed(), "{report}");
+        // And the same render with the database opened to every pod of the release is caught.
+        let opened = text.replacen(
+            "app.kubernetes.io/component: backend\n      ports:",
+            "app.kubernetes.io/component: backend\n        - podSelector: {}\n      ports:",
+            1,
+        );
+        assert_ne!(
+            opened, text,
+            "the database policy's from-list changed shape"
+        );
+        let report = check_manifests(&opened, "np-open", None, &Ignores::default());
+        assert_eq!(
+            report.rule_ids().into_iter().collect::<Vec<_>>(),
+            ["netpol-open"],
+            "{report}"
+        );
+    }
 }
