@@ -39,4 +39,4 @@ pub use live::{ExpectedImage, LiveOptions, LiveReport, verify_live};
 pub use local::{Engine, LocalOptions, LocalReport, verify_local, verify_local_chart};
 pub use render::{DEFAULT_PROFILE, Render, read_manifests};
 pub use smoke::{SmokeReport, journey};
-pub use step::Step;
+pub use step::{Progress, ProgressEvent, Step};

@@ -21,7 +21,7 @@ use k8s_openapi::api::core::v1::{Endpoints, Event, Pod, Service};
 use serde::Serialize;
 
 use crate::smoke::{self, SmokeReport};
-use crate::step::{Step, write_steps};
+use crate::step::{Progress, Step, write_steps};
 
 /// An image the deploy kit built, as the cluster should run it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -51,6 +51,8 @@ pub struct LiveOptions {
     pub helm_test: bool,
     /// How long rollouts and readiness may take.
     pub timeout: Duration,
+    /// Told when each step starts and ends.
+    pub progress: Progress,
 }
 
 impl LiveOptions {
@@ -65,6 +67,7 @@ impl LiveOptions {
             persistence: true,
             helm_test: true,
             timeout: Duration::from_secs(300),
+            progress: Progress::default(),
         }
     }
 
@@ -507,28 +510,32 @@ pub fn verify_live(o: &LiveOptions) -> LiveReport {
         steps: Vec::new(),
         smoke: None,
     };
-    let deployed = Step::run(format!("helm release {} deployed", o.release), || {
-        match o.helm.status(&o.release, &ns).map_err(|e| e.to_string())? {
-            None => Err(format!(
-                "release {} is not installed in {ns}: run `just deploy`",
-                o.release
-            )),
-            Some(s) if s.info.status == "deployed" => Ok(format!("revision {}", s.version)),
-            Some(s) => Err(format!(
-                "release is {} (revision {}): {}",
-                s.info.status, s.version, s.info.description
-            )),
-        }
-    });
+    let deployed = o
+        .progress
+        .run(format!("helm release {} deployed", o.release), || {
+            match o.helm.status(&o.release, &ns).map_err(|e| e.to_string())? {
+                None => Err(format!(
+                    "release {} is not installed in {ns}: run `just deploy`",
+                    o.release
+                )),
+                Some(s) if s.info.status == "deployed" => Ok(format!("revision {}", s.version)),
+                Some(s) => Err(format!(
+                    "release is {} (revision {}): {}",
+                    s.info.status, s.version, s.info.description
+                )),
+            }
+        });
     let ok = deployed.ok;
     report.steps.push(deployed);
     if !ok {
         return report;
     }
-    let rolled = Step::run("rollouts complete, pods Ready", || live.wait_ready());
+    let rolled = o
+        .progress
+        .run("rollouts complete, pods Ready", || live.wait_ready());
     let ok = rolled.ok;
     report.steps.push(rolled);
-    report.steps.push(Step::run("zero restarts", || {
+    report.steps.push(o.progress.run("zero restarts", || {
         let pods = k.pods(&sel).map_err(|e| e.to_string())?;
         let problems = pod_problems(&pods);
         if problems.is_empty() {
@@ -542,30 +549,32 @@ pub fn verify_live(o: &LiveOptions) -> LiveReport {
     }));
     report
         .steps
-        .push(Step::run("running images are the ones built", || {
+        .push(o.progress.run("running images are the ones built", || {
             check_images(
                 &k.pods(&sel).map_err(|e| e.to_string())?,
                 &o.expected_images,
             )
         }));
-    report.steps.push(Step::run("Services have endpoints", || {
-        let services = k.services(&sel).map_err(|e| e.to_string())?;
-        let mut problems = Vec::new();
-        for s in &services {
-            let ep = k
-                .endpoints(&name_of(&s.metadata))
-                .map_err(|e| e.to_string())?;
-            problems.extend(endpoints_problem(s, ep.as_ref()));
-        }
-        if problems.is_empty() {
-            Ok(format!(
-                "{} Service(s) with ready endpoints",
-                services.len()
-            ))
-        } else {
-            Err(problems.join("\n"))
-        }
-    }));
+    report
+        .steps
+        .push(o.progress.run("Services have endpoints", || {
+            let services = k.services(&sel).map_err(|e| e.to_string())?;
+            let mut problems = Vec::new();
+            for s in &services {
+                let ep = k
+                    .endpoints(&name_of(&s.metadata))
+                    .map_err(|e| e.to_string())?;
+                problems.extend(endpoints_problem(s, ep.as_ref()));
+            }
+            if problems.is_empty() {
+                Ok(format!(
+                    "{} Service(s) with ready endpoints",
+                    services.len()
+                ))
+            } else {
+                Err(problems.join("\n"))
+            }
+        }));
     if !ok {
         return report;
     }
@@ -575,7 +584,7 @@ pub fn verify_live(o: &LiveOptions) -> LiveReport {
             Err(e) => report.steps.push(Step::not_run("smoke journey", e)),
             Ok((svc, port)) => {
                 let mut forward = None;
-                report.steps.push(Step::run(
+                report.steps.push(o.progress.run(
                     format!("kubectl port-forward svc/{svc} {port}"),
                     || {
                         let f = k
@@ -591,7 +600,7 @@ pub fn verify_live(o: &LiveOptions) -> LiveReport {
                     },
                 ));
                 if let Some(f) = forward {
-                    let (s, fp) = smoke::journey(&f.url());
+                    let (s, fp) = smoke::journey_with(&f.url(), &o.progress);
                     footprint = s.passed().then_some(fp);
                     report.smoke = Some(s);
                     let _ = f.stop();
@@ -623,7 +632,7 @@ pub fn verify_live(o: &LiveOptions) -> LiveReport {
             })
             .map(|p| name_of(&p.metadata))
             .collect();
-        report.steps.push(Step::run(format!("delete pods {}", victims.join(", ")), || {
+        report.steps.push(o.progress.run(format!("delete pods {}", victims.join(", ")), || {
             if victims.is_empty() {
                 return Err("no backend or database pod found (labels app.kubernetes.io/component=backend|database)".into());
             }
@@ -637,10 +646,10 @@ pub fn verify_live(o: &LiveOptions) -> LiveReport {
         }));
         report
             .steps
-            .push(Step::run("pods Ready again", || live.wait_ready()));
+            .push(o.progress.run("pods Ready again", || live.wait_ready()));
         report
             .steps
-            .push(Step::run("data survived the restart", || {
+            .push(o.progress.run("data survived the restart", || {
                 let (svc, port) = live.frontend_service()?;
                 let f = k
                     .port_forward(&format!("svc/{svc}"), 0, u16::try_from(port).unwrap_or(80))
@@ -657,7 +666,7 @@ fn finish(live: &Live<'_>, mut report: LiveReport) -> LiveReport {
     let o = live.o;
     if o.helm_test {
         let ns = report.namespace.clone();
-        report.steps.push(Step::run("helm test", || {
+        report.steps.push(o.progress.run("helm test", || {
             let out = o
                 .helm
                 .cmd()

@@ -32,7 +32,7 @@ use crate::finding::Finding;
 use crate::manifest::{Object, Typed, parse_stream};
 use crate::rules::mentions_host;
 use crate::smoke::{self, SmokeReport};
-use crate::step::{Step, write_steps};
+use crate::step::{Progress, Step, write_steps};
 
 /// How the containers are run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -63,6 +63,8 @@ pub struct LocalOptions {
     /// budget (periodSeconds × failureThreshold, 180s for our startup probes) is used when
     /// smaller; the cap keeps a broken chart from stalling a run for minutes.
     pub max_probe_wait: Duration,
+    /// Told when each step starts and ends.
+    pub progress: Progress,
 }
 
 impl LocalOptions {
@@ -78,6 +80,7 @@ impl LocalOptions {
             entry: None,
             smoke: true,
             max_probe_wait: Duration::from_secs(60),
+            progress: Progress::default(),
         }
     }
 }
@@ -1125,9 +1128,10 @@ fn run(
                     .chain(p.args.iter().cloned())
                     .collect::<Vec<_>>()
                     .join(" ");
-                report.steps.push(Step::run(name, || {
-                    Ok(format!("pid {}: {shown}", child.pid()))
-                }));
+                report.steps.push(
+                    opts.progress
+                        .run(name, || Ok(format!("pid {}: {shown}", child.pid()))),
+                );
                 children.push((i, child));
             }
             Err(e) => report.steps.push(Step::not_run(name, e.to_string())),
@@ -1149,7 +1153,7 @@ fn run(
                     name,
                     "skipped: the startup probe never passed (the kubelet waits for it)",
                 ),
-                Some(probe) => Step::run(name, || {
+                Some(probe) => opts.progress.run(name, || {
                     probe_until(probe, c, &p.ports, child, opts.max_probe_wait)
                 }),
                 None => Step::not_run(name, "the chart declares no such probe"),
@@ -1169,7 +1173,8 @@ fn run(
         match (entry, all_up) {
             (Some(p), true) => {
                 let port = p.ports.first().map(|m| m.local_port).unwrap_or_default();
-                let (smoke, _) = smoke::journey(&format!("http://127.0.0.1:{port}"));
+                let (smoke, _) =
+                    smoke::journey_with(&format!("http://127.0.0.1:{port}"), &opts.progress);
                 report.smoke = Some(smoke);
             }
             (None, _) => report.steps.push(Step::not_run(
@@ -1186,7 +1191,7 @@ fn run(
         let p = &report.processes[*i];
         let name = format!("stop {} [{}]", p.workload, p.container);
         let mut logs = String::new();
-        report.steps.push(Step::run(name, || {
+        report.steps.push(opts.progress.run(name, || {
             let _ = child.terminate();
             match child.wait_timeout(Duration::from_secs(15)) {
                 Ok(Some(out)) => {

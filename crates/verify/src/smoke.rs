@@ -12,7 +12,7 @@ use reqwest::header::{CONTENT_TYPE, COOKIE, SET_COOKIE};
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::step::{Step, write_steps};
+use crate::step::{Progress, Step, write_steps};
 
 /// The name of todo-web's session cookie.
 pub const SESSION_COOKIE: &str = "todo_session";
@@ -227,6 +227,11 @@ fn titles(tasks: &[Value]) -> Vec<String> {
 /// Runs the whole journey against a todo-web base URL (e.g. `http://127.0.0.1:3000`).
 /// Returns the report and what it created (for persistence checks).
 pub fn journey(base_url: &str) -> (SmokeReport, Footprint) {
+    journey_with(base_url, &Progress::default())
+}
+
+/// [`journey`], telling `progress` about each step.
+pub fn journey_with(base_url: &str, progress: &Progress) -> (SmokeReport, Footprint) {
     let mut steps = Vec::new();
     let mut fp = Footprint::default();
     let nonce = std::time::SystemTime::now()
@@ -238,11 +243,11 @@ pub fn journey(base_url: &str) -> (SmokeReport, Footprint) {
     fp.email.clone_from(&email);
     fp.password.clone_from(&password);
 
-    steps.push(Step::run("register", || {
+    steps.push(progress.run("register", || {
         Session::sign_in(base_url, &email, &password, true).map(|s| format!("user {}", s.user_id))
     }));
     let mut session = None;
-    steps.push(Step::run("login", || {
+    steps.push(progress.run("login", || {
         let s = Session::sign_in(base_url, &email, &password, false)?;
         let note = format!("session cookie and CSRF token for user {}", s.user_id);
         session = Some(s);
@@ -272,7 +277,7 @@ pub fn journey(base_url: &str) -> (SmokeReport, Footprint) {
     let uid = s.user_id.clone();
     let manual = "Smoke test: water the plants";
     let mut manual_id = None;
-    steps.push(Step::run("create a task", || {
+    steps.push(progress.run("create a task", || {
         let v = s.call(
             reqwest::Method::POST,
             &format!("/api/{uid}/tasks"),
@@ -285,7 +290,7 @@ pub fn journey(base_url: &str) -> (SmokeReport, Footprint) {
             .ok_or_else(|| format!("answer has no id: {v}"))
     }));
     let mut conversation = None;
-    steps.push(Step::run("chat \"Add a task to buy groceries\"", || {
+    steps.push(progress.run("chat \"Add a task to buy groceries\"", || {
         let v = s.call(
             reqwest::Method::POST,
             &format!("/api/{uid}/chat"),
@@ -311,7 +316,7 @@ pub fn journey(base_url: &str) -> (SmokeReport, Footprint) {
     }));
     fp.conversation_id = conversation;
     let mut grocery_id = None;
-    steps.push(Step::run("list shows both tasks", || {
+    steps.push(progress.run("list shows both tasks", || {
         let tasks = s.tasks()?;
         let t = titles(&tasks);
         let grocery = tasks.iter().find(|x| {
@@ -327,7 +332,7 @@ pub fn journey(base_url: &str) -> (SmokeReport, Footprint) {
         grocery_id = grocery.and_then(id_of);
         Ok(format!("{} tasks: {t:?}", tasks.len()))
     }));
-    steps.push(Step::run("complete a task", || {
+    steps.push(progress.run("complete a task", || {
         let id = grocery_id.clone().ok_or("no groceries task to complete")?;
         let v = s.call(
             reqwest::Method::PATCH,
@@ -347,7 +352,7 @@ pub fn journey(base_url: &str) -> (SmokeReport, Footprint) {
             Err(format!("task {id} is not completed in the list"))
         }
     }));
-    steps.push(Step::run("delete a task", || {
+    steps.push(progress.run("delete a task", || {
         let id = manual_id.clone().ok_or("no task to delete")?;
         s.send(
             reqwest::Method::DELETE,
@@ -367,7 +372,7 @@ pub fn journey(base_url: &str) -> (SmokeReport, Footprint) {
         }
         Ok(format!("task {id} deleted; left: {left:?}"))
     }));
-    steps.push(Step::run("conversation history", || {
+    steps.push(progress.run("conversation history", || {
         let cid = conversation.ok_or("no conversation id from the chat step")?;
         let convs = items(&s.call(
             reqwest::Method::GET,
@@ -397,7 +402,7 @@ pub fn journey(base_url: &str) -> (SmokeReport, Footprint) {
             msgs.len()
         ))
     }));
-    steps.push(Step::run("/api/health reports the database", || {
+    steps.push(progress.run("/api/health reports the database", || {
         let v = s.call(reqwest::Method::GET, "/api/health", None)?;
         let db = v
             .get("database")

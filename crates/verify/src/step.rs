@@ -1,6 +1,7 @@
 //! Timed steps: the unit every dynamic report (local, live, smoke) is made of.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Instant;
 
 use serde::Serialize;
@@ -76,4 +77,50 @@ pub fn write_steps(f: &mut fmt::Formatter<'_>, steps: &[Step]) -> fmt::Result {
         steps.len(),
         total as f64 / 1000.0
     )
+}
+
+/// What a [`Progress`] callback is told.
+#[derive(Debug, Clone, Copy)]
+pub enum ProgressEvent<'a> {
+    /// A step starts (show a spinner with its name).
+    Started(&'a str),
+    /// A step finished.
+    Finished(&'a Step),
+}
+
+type Callback = dyn Fn(ProgressEvent<'_>) + Send + Sync;
+
+/// An optional callback told when each step starts and finishes, so a CLI can show progress
+/// on long runs (libraries never print).
+#[derive(Clone, Default)]
+pub struct Progress(Option<Arc<Callback>>);
+
+impl fmt::Debug for Progress {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "Progress(callback)"
+        } else {
+            "Progress(none)"
+        })
+    }
+}
+
+impl Progress {
+    /// Progress reported to `f`.
+    pub fn new(f: impl Fn(ProgressEvent<'_>) + Send + Sync + 'static) -> Self {
+        Self(Some(Arc::new(f)))
+    }
+
+    /// [`Step::run`], announced.
+    pub fn run(&self, name: impl Into<String>, f: impl FnOnce() -> Result<String, String>) -> Step {
+        let name = name.into();
+        if let Some(cb) = &self.0 {
+            cb(ProgressEvent::Started(&name));
+        }
+        let step = Step::run(name, f);
+        if let Some(cb) = &self.0 {
+            cb(ProgressEvent::Finished(&step));
+        }
+        step
+    }
 }

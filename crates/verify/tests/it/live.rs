@@ -461,8 +461,21 @@ impl Fake {
 #[test]
 fn healthy_release_passes_and_the_commands_are_the_expected_ones() {
     let fake = Fake::new(&healthy(), &endpoints("todo-chatbot-frontend", 1, 0));
-    let report = verify_live(&fake.options());
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let mut o = fake.options();
+    let log = seen.clone();
+    o.progress = verify::Progress::new(move |e| {
+        log.lock().unwrap().push(match e {
+            verify::ProgressEvent::Started(name) => format!("start {name}"),
+            verify::ProgressEvent::Finished(step) => format!("done {} {}", step.name, step.ok),
+        });
+    });
+    let report = verify_live(&o);
     assert!(report.passed(), "{report}\n{}", fake.calls());
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(seen.len(), 2 * report.steps.len(), "{seen:?}");
+    assert_eq!(seen[0], "start helm release todo-chatbot deployed");
+    assert_eq!(seen[1], "done helm release todo-chatbot deployed true");
     let calls = fake.calls();
     for want in [
         "helm --kube-context minikube status todo-chatbot --namespace todo-chatbot --output json",
