@@ -77,8 +77,21 @@ pub fn check_manifests(
     let parsed = manifest::parse_stream(text);
     let mut findings = parsed.findings;
     findings.extend(rules::apply(&parsed.objects));
+    // Errors first, then by object; within an object in catalog order, so a root cause
+    // (an unknown field) comes before its effect (the probe it failed to set).
+    let order = |rule: &str| {
+        catalog::RULES
+            .iter()
+            .position(|r| r.id == rule)
+            .unwrap_or(usize::MAX)
+    };
     findings.sort_by(|a, b| {
-        (b.severity, &a.object, &a.rule, &a.path).cmp(&(a.severity, &b.object, &b.rule, &b.path))
+        (b.severity, &a.object, order(&a.rule), &a.path).cmp(&(
+            a.severity,
+            &b.object,
+            order(&b.rule),
+            &b.path,
+        ))
     });
     findings.dedup();
     let unused_ignores = ignores.apply(&mut findings, profile);

@@ -91,6 +91,7 @@ fn broken_chart_copy_fails_through_real_helm() {
         let mut render = Render::new(dir.path());
         render.helm = helm_path(helm);
         let report = verify::check_chart(&render, "dev", &Ignores::default()).unwrap();
+        println!("{report}");
         assert!(!report.passed());
         let text = report.to_string();
         assert!(
