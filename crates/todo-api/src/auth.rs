@@ -135,26 +135,52 @@ impl FromRequestParts<AppState> for CurrentUser {
     }
 }
 
-/// Argon2id with the library defaults (19 MiB, 2 passes): OWASP's recommended minimum.
+/// Argon2id memory cost in KiB: 46 MiB with one pass is OWASP's first recommended setting
+/// (as strong as 19 MiB × 2 passes). Above glibc's 32 MiB dynamic mmap threshold ceiling, the
+/// block is always mmapped and returned to the OS after each hash, so the service's RSS falls
+/// back to ~10 MiB when idle; with a 19 MiB block glibc keeps every freed block in its
+/// per-thread arenas (measured: 10 → 68 MiB after three logins).
+pub const ARGON2_MEMORY_KIB: u32 = 47_104;
+
 fn hasher() -> Argon2<'static> {
-    Argon2::default()
+    let params = argon2::Params::new(ARGON2_MEMORY_KIB, 1, 1, None).unwrap_or_default();
+    Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)
+}
+
+/// Concurrent hashes, so a burst of logins cannot take every core and hundreds of MiB.
+fn hash_permits() -> &'static tokio::sync::Semaphore {
+    static S: OnceLock<tokio::sync::Semaphore> = OnceLock::new();
+    S.get_or_init(|| {
+        let cpus = std::thread::available_parallelism().map_or(2, |n| n.get());
+        tokio::sync::Semaphore::new(cpus.clamp(2, 8))
+    })
+}
+
+/// Runs a CPU-heavy password job on the blocking pool under the concurrency limit.
+async fn hash_job<T: Send + 'static>(job: impl FnOnce() -> T + Send + 'static) -> Result<T> {
+    let _permit = hash_permits()
+        .acquire()
+        .await
+        .map_err(|e| Error::Internal(format!("hash limiter: {e}")))?;
+    tokio::task::spawn_blocking(job)
+        .await
+        .map_err(|e| Error::Internal(format!("hash task: {e}")))
 }
 
 /// Hashes on the blocking pool: argon2 takes tens of milliseconds of CPU.
 pub async fn hash_password(password: String) -> Result<String> {
-    tokio::task::spawn_blocking(move || {
+    hash_job(move || {
         hasher()
             .hash_password(password.as_bytes())
             .map(|h| h.to_string())
             .map_err(|e| Error::Internal(format!("hashing a password: {e}")))
     })
-    .await
-    .map_err(|e| Error::Internal(format!("hash task: {e}")))?
+    .await?
 }
 
 /// Verifies on the blocking pool; a malformed stored hash counts as a mismatch.
 pub async fn verify_password(password: String, hash: String) -> Result<bool> {
-    tokio::task::spawn_blocking(move || {
+    hash_job(move || {
         PasswordHash::new(&hash)
             .map(|parsed| {
                 hasher()
@@ -164,7 +190,6 @@ pub async fn verify_password(password: String, hash: String) -> Result<bool> {
             .unwrap_or(false)
     })
     .await
-    .map_err(|e| Error::Internal(format!("verify task: {e}")))
 }
 
 /// A fixed hash to verify against when the email is unknown, so the answer takes as long as

@@ -472,3 +472,39 @@ async fn migrate_subcommand_applies_the_schema() {
     assert_eq!(bad.status, 1, "{}", bad.stderr);
     assert!(bad.stderr.contains("todo-api migrate"), "{}", bad.stderr);
 }
+
+#[tokio::test]
+async fn cors_only_when_configured() {
+    let db = TestDb::new().await;
+    let preflight = async |app: &TestApp, origin: &str| {
+        app.client
+            .request(Method::OPTIONS, format!("{}/api/auth/login", app.base))
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .header("access-control-request-headers", "content-type")
+            .send()
+            .await
+            .unwrap()
+            .headers()
+            .get("access-control-allow-origin")
+            .map(|v| v.to_str().unwrap().to_owned())
+    };
+    // Default: no CORS at all (the browser talks to todo-web on its own origin).
+    let app = TestApp::start(&db.url).await;
+    assert_eq!(preflight(&app, "https://app.example.com").await, None);
+    app.stop().await;
+
+    let mut a = args(&db.url);
+    a.cors_origins = Some("https://app.example.com, http://localhost:3000".to_owned());
+    let app = TestApp::start_with(a).await;
+    assert_eq!(
+        preflight(&app, "https://app.example.com").await.as_deref(),
+        Some("https://app.example.com")
+    );
+    assert_eq!(
+        preflight(&app, "http://localhost:3000").await.as_deref(),
+        Some("http://localhost:3000")
+    );
+    assert_eq!(preflight(&app, "https://evil.example.com").await, None);
+    app.stop().await;
+}
