@@ -427,11 +427,11 @@ fn postgresql_volume_permissions_needs_exactly_its_two_written_ignores() {
         found,
         [
             (
-                "pss-capabilities".to_owned(),
+                "pss-run-as-non-root".to_owned(),
                 "container volume-permissions".to_owned()
             ),
             (
-                "pss-run-as-non-root".to_owned(),
+                "pss-capabilities".to_owned(),
                 "container volume-permissions".to_owned()
             ),
         ],
