@@ -48,7 +48,7 @@ fn real_chart_passes_every_profile_with_both_helm_majors() {
 }
 
 fn project_ignores() -> Ignores {
-    Ignores::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("ignores/todo-chatbot.yaml")).unwrap()
+    Ignores::load(&verify::default_ignores_path(&chart())).unwrap()
 }
 
 #[test]
