@@ -144,6 +144,20 @@ pub struct BuildSettings {
     pub minikube_profile: Option<String>,
 }
 
+impl BuildSettings {
+    /// The settings for machines that cannot reach a registry and build against the local
+    /// stand-in base images (`standin-base-images`): host network for cargo, never pull,
+    /// chroot isolation.
+    pub fn offline() -> BuildSettings {
+        BuildSettings {
+            network_host: true,
+            pull_never: true,
+            isolation: Some("chroot".into()),
+            minikube_profile: None,
+        }
+    }
+}
+
 /// One image build.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BuildRequest {
@@ -280,10 +294,14 @@ impl Engine {
                 with_target(cmd, req).arg(context)
             }
             EngineKind::Podman | EngineKind::Buildah => {
+                // No layer cache: buildah 1.28 reuses a cached `LABEL …${REVISION}` step when
+                // only the build arg's value changed, which leaves a stale revision label. The
+                // expensive part (cargo's registry and target dir) lives in cache mounts, so a
+                // rebuild without layers costs a context copy and a no-op cargo run.
                 let mut cmd = if self.kind == EngineKind::Podman {
-                    Cmd::new(&self.tools.podman).args(["build", "--layers"])
+                    Cmd::new(&self.tools.podman).args(["build", "--layers=false"])
                 } else {
-                    Cmd::new(&self.tools.buildah).args(["bud", "--layers"])
+                    Cmd::new(&self.tools.buildah).args(["bud", "--layers=false"])
                 };
                 // The OCI format has no HEALTHCHECK; Docker's keeps it.
                 cmd = cmd.args(["--format", "docker"]);

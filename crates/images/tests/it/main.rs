@@ -5,5 +5,6 @@ mod dockerignore;
 mod fakes;
 mod minikube;
 mod ops;
+mod real_build;
 mod rules;
 mod tag;
