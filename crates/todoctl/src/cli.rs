@@ -2,7 +2,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::commands::{cluster, images, preflight, values};
+use crate::commands::{chart, cluster, images, preflight, values, verify};
 
 /// Take the todo-chatbot from source to a verified deployment on Kubernetes.
 #[derive(Debug, Parser)]
@@ -39,6 +39,10 @@ pub enum Command {
     Values(values::ValuesArgs),
     /// The container images: rules, content-tagged builds, loading into Minikube.
     Images(images::ImagesArgs),
+    /// Check the chart: real helm render, strict parse, the rule catalog.
+    Chart(chart::ChartArgs),
+    /// Prove it works: locally without a cluster, or on the deployed release.
+    Verify(verify::VerifyArgs),
     /// Start the Minikube profile with the resources and addons the chart needs.
     Minikube(cluster::MinikubeArgs),
     /// Install or upgrade the Helm release alone (the deploy step of `just deploy`).
@@ -66,6 +70,8 @@ impl Cli {
             Command::Preflight(args) => preflight::run(args, global),
             Command::Values(args) => values::run(args, global),
             Command::Images(args) => images::run(args, global),
+            Command::Chart(args) => chart::run(args, global),
+            Command::Verify(args) => verify::run(args, global),
             Command::Minikube(args) => cluster::minikube(args, global),
             Command::Release(args) => cluster::release(args, global),
             Command::Rollback(args) => cluster::rollback(args, global),

@@ -1,0 +1,142 @@
+//! `todoctl verify local|live`: prove the chart and the app agree, and that a release works.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Args, Subcommand};
+use verify::step::ProgressEvent;
+
+use crate::cli::GlobalArgs;
+use crate::commands::cluster::Target;
+use crate::output;
+
+/// Verify without a cluster (local) or a deployed release (live).
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    #[command(subcommand)]
+    command: VerifyCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum VerifyCommand {
+    /// Run the rendered containers' exact command, env, ports and probes on this machine
+    /// against a local PostgreSQL, then the smoke journey. No cluster needed.
+    Local(LocalArgs),
+    /// Check a deployed release: rollouts, readiness, image IDs, endpoints, the smoke journey
+    /// through port-forward, persistence across pod deletion, and `helm test`.
+    Live(LiveArgs),
+}
+
+#[derive(Debug, Args)]
+struct LocalArgs {
+    /// The chart directory.
+    #[arg(long, default_value = "helm/todo-chatbot")]
+    chart: PathBuf,
+    /// The profile to render.
+    #[arg(long, default_value = "dev")]
+    profile: String,
+    /// An admin URL of a local PostgreSQL that may create databases.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    database_url: String,
+    /// Run our binaries (built now with cargo) or our real images with podman.
+    #[arg(long, default_value = "binaries", value_parser = ["binaries", "podman"])]
+    engine: String,
+    /// Build and run release binaries instead of debug ones.
+    #[arg(long)]
+    release: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct LiveArgs {
+    #[command(flatten)]
+    pub target: Target,
+    /// Skip the persistence step (it deletes the backend and PostgreSQL pods).
+    #[arg(long)]
+    pub no_persistence: bool,
+    /// How long each wait may take, in seconds.
+    #[arg(long, default_value_t = 300)]
+    pub timeout: u64,
+}
+
+pub fn run(args: VerifyArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
+    let passed = match args.command {
+        VerifyCommand::Local(local) => run_local(local, global)?,
+        VerifyCommand::Live(live) => run_live(&live, global, &expected_images()?)?,
+    };
+    Ok(if passed {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+fn run_local(args: LocalArgs, global: &GlobalArgs) -> anyhow::Result<bool> {
+    let build_dir = if args.release { "release" } else { "debug" };
+    let mut build = exec::Cmd::new("cargo").args(["build", "-p", "todo-api", "-p", "todo-web"]);
+    if args.release {
+        build = build.arg("--release");
+    }
+    output::progress("building todo-api and todo-web");
+    build.run_streaming(|line| {
+        if global.verbose > 0 {
+            output::progress(format!("  {line}"));
+        }
+    })?;
+    let target =
+        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| PathBuf::from("target"), PathBuf::from);
+    let bin = |name: &str| target.join(build_dir).join(name);
+    let mut options =
+        verify::LocalOptions::todo_chatbot(&args.database_url, bin("todo-api"), bin("todo-web"));
+    if args.engine == "podman" {
+        options.engine = verify::Engine::Podman;
+    }
+    options.progress = step_progress();
+    let render = verify::Render::new(&args.chart);
+    let report = verify::verify_local_chart(&render, &args.profile, &options)?;
+    output::report(global, &report)?;
+    Ok(report.passed())
+}
+
+/// Runs the live checks; `Ok(true)` when every step passed.
+pub fn run_live(
+    args: &LiveArgs,
+    global: &GlobalArgs,
+    expected: &[verify::ExpectedImage],
+) -> anyhow::Result<bool> {
+    let cluster = args.target.connect(global)?;
+    let mut options =
+        verify::LiveOptions::new(cluster.kubectl(), cluster.helm()?, &cluster.release);
+    options.expected_images = expected.to_vec();
+    options.persistence = !args.no_persistence;
+    options.timeout = Duration::from_secs(args.timeout);
+    let report = verify::verify_live(&options);
+    output::report(global, &report)?;
+    Ok(report.passed())
+}
+
+/// The image IDs the cluster must run: the current tree's images as the local engine has them.
+fn expected_images() -> anyhow::Result<Vec<verify::ExpectedImage>> {
+    let project = images::ops::Project::new(".")?;
+    let engine = images::engine::Engine::detect(
+        images::engine::EngineChoice::Auto,
+        images::engine::Tools::default(),
+        images::engine::BuildSettings::default(),
+    )?;
+    let built = images::ops::built_images(&project, &exec::Runner::live(), &engine)?;
+    Ok(built
+        .into_iter()
+        .map(|image| verify::ExpectedImage {
+            repository: image.name,
+            id: image.id,
+        })
+        .collect())
+}
+
+/// Step announcements on stderr, so a long run shows where it is.
+pub fn step_progress() -> verify::step::Progress {
+    verify::step::Progress::new(|event| match event {
+        ProgressEvent::Started(name) => output::progress(format!("  … {name}")),
+        ProgressEvent::Finished(_) => {}
+    })
+}
