@@ -44,14 +44,14 @@ impl EngineKind {
         EngineKind::MinikubeImage,
     ];
 
-    /// The name used on the command line (`--engine minikube-docker`).
+    /// The name used on the command line (`--engine minikube-docker`, `--engine minikube-build`).
     pub fn name(self) -> &'static str {
         match self {
             EngineKind::Docker => "docker",
             EngineKind::Podman => "podman",
             EngineKind::Buildah => "buildah",
             EngineKind::MinikubeDocker => "minikube-docker",
-            EngineKind::MinikubeImage => "minikube",
+            EngineKind::MinikubeImage => "minikube-build",
         }
     }
 
@@ -71,6 +71,8 @@ impl FromStr for EngineKind {
     type Err = Error;
 
     fn from_str(s: &str) -> Result<EngineKind, Error> {
+        // `minikube` alone is accepted for `minikube image build`, the command it runs.
+        let s = if s == "minikube" { "minikube-build" } else { s };
         EngineKind::ALL
             .into_iter()
             .find(|k| k.name() == s)

@@ -244,12 +244,16 @@ fn engine_choice_and_ids() {
         EngineChoice::Use(EngineKind::MinikubeDocker)
     );
     assert_eq!(
+        "minikube-build".parse::<EngineChoice>().unwrap(),
+        EngineChoice::Use(EngineKind::MinikubeImage)
+    );
+    assert_eq!(
         "minikube".parse::<EngineChoice>().unwrap(),
         EngineChoice::Use(EngineKind::MinikubeImage)
     );
     let err = "kaniko".parse::<EngineChoice>().unwrap_err().to_string();
     assert!(
-        err.contains("auto, docker, podman, buildah, minikube-docker, minikube"),
+        err.contains("auto, docker, podman, buildah, minikube-docker, minikube-build"),
         "{err}"
     );
     assert!(same_id("sha256:ABCDEF0123456789", "abcdef012345"));
