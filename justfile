@@ -43,6 +43,14 @@ dev:
 todoctl *args:
     cargo run --quiet -p todoctl -- "$@"
 
+# Build, ship, deploy and verify: preflight → images → load → chart check → release → verify live.
+deploy profile="dev" *args:
+    just todoctl deploy --profile "$1" "${@:2}"
+
+# Print every command `just deploy` would run, in order, without touching anything.
+deploy-plan profile="dev" *args:
+    just todoctl --dry-run deploy --profile "$1" "${@:2}"
+
 # Is this machine ready to deploy? (exit 0 ready, 1 blocked, 2 warnings only)
 preflight profile="dev" *args:
     just todoctl preflight --profile "$1" "${@:2}"

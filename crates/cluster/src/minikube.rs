@@ -77,6 +77,14 @@ pub fn start(
     Ok(())
 }
 
+/// The node's IP address (`minikube ip`), where NodePort Services answer.
+pub fn ip(runner: &Runner, program: &str, profile: &str) -> Result<String> {
+    let cmd = Cmd::new(program)
+        .args(["ip", "--profile", profile])
+        .timeout(Duration::from_secs(30));
+    Ok(runner.run(&cmd)?.stdout.trim().to_owned())
+}
+
 /// The command that gives a running profile more resources (used in doctor's advice):
 /// minikube cannot resize a node in place, so the profile is deleted and started again.
 pub fn resize_advice(options: &MinikubeOptions) -> String {

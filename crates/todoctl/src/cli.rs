@@ -2,7 +2,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::commands::{chart, cluster, images, preflight, values, verify};
+use crate::commands::{chart, cluster, deploy, images, preflight, values, verify};
 
 /// Take the todo-chatbot from source to a verified deployment on Kubernetes.
 #[derive(Debug, Parser)]
@@ -33,6 +33,8 @@ pub struct GlobalArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// The whole pipeline: preflight, images, load, chart check, release, verify live.
+    Deploy(deploy::DeployArgs),
     /// Is this machine ready to deploy? Tools, engine, Minikube, context, disk, secrets.
     Preflight(preflight::PreflightArgs),
     /// The chart's values: show them merged, check them, keep the schema in sync.
@@ -67,6 +69,7 @@ impl Cli {
     pub fn run(self) -> anyhow::Result<ExitCode> {
         let global = &self.global;
         match self.command {
+            Command::Deploy(args) => deploy::run(args, global),
             Command::Preflight(args) => preflight::run(args, global),
             Command::Values(args) => values::run(args, global),
             Command::Images(args) => images::run(args, global),
@@ -82,5 +85,17 @@ impl Cli {
             Command::Doctor(args) => cluster::doctor(args, global),
             Command::Ai(args) => cluster::ai(args, global),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_cli_definition_is_consistent() {
+        // Catches clashing flag names across flattened option groups, which clap only
+        // reports at run time.
+        super::Cli::command().debug_assert();
     }
 }

@@ -52,7 +52,7 @@ pub struct CheckArgs {
 
 impl CheckArgs {
     /// The chart's own ignores plus the ones given.
-    fn ignores(&self) -> anyhow::Result<Ignores> {
+    pub fn ignores(&self) -> anyhow::Result<Ignores> {
         let own = verify::default_ignores_path(&self.chart);
         let mut ignores = if own.exists() {
             Ignores::load(&own)?

@@ -21,6 +21,10 @@ pub struct ImagesArgs {
 
     #[command(flatten)]
     options: ImageOptions,
+
+    /// The Minikube profile to load into.
+    #[arg(long, global = true, env = "MINIKUBE_PROFILE", default_value = cluster::minikube::DEFAULT_PROFILE)]
+    minikube_profile: String,
 }
 
 #[derive(Debug, Subcommand)]
@@ -59,15 +63,6 @@ pub struct ImageOptions {
     #[arg(long = "image", global = true)]
     only: Vec<String>,
 
-    /// The Minikube profile to load into.
-    #[arg(
-        long,
-        global = true,
-        default_value = "minikube",
-        env = "MINIKUBE_PROFILE"
-    )]
-    minikube_profile: String,
-
     /// The project root (the build context).
     #[arg(long, global = true, default_value = ".")]
     root: PathBuf,
@@ -85,21 +80,21 @@ impl ImageOptions {
     }
 
     /// The engine chosen by `--engine` (auto-detected by default).
-    pub fn engine(&self) -> anyhow::Result<Engine> {
+    pub fn engine(&self, minikube_profile: &str) -> anyhow::Result<Engine> {
         let mut settings = if self.offline {
             BuildSettings::offline()
         } else {
             BuildSettings::default()
         };
-        settings.minikube_profile = Some(self.minikube_profile.clone());
+        settings.minikube_profile = Some(minikube_profile.to_owned());
         let choice: EngineChoice = self.engine.parse()?;
         Ok(Engine::detect(choice, Tools::default(), settings)?)
     }
+}
 
-    /// The Minikube the images go to.
-    pub fn minikube(&self) -> Minikube {
-        Minikube::new("minikube", Some(self.minikube_profile.clone()))
-    }
+/// The Minikube the images go to.
+pub fn minikube(profile: &str) -> Minikube {
+    Minikube::new("minikube", Some(profile.to_owned()))
 }
 
 /// The images as built: what `todoctl images build` prints.
@@ -144,7 +139,7 @@ pub fn run(args: ImagesArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         ImagesCommand::Build { force } => {
-            let engine = options.engine()?;
+            let engine = options.engine(&args.minikube_profile)?;
             let built = ops::build(&project, &runner, &engine, force, &mut |p| show(global, p))?;
             if runner.is_dry_run() {
                 return output::plan(global, &runner.recorded()).map(|()| ExitCode::SUCCESS);
@@ -160,19 +155,28 @@ pub fn run(args: ImagesArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         ImagesCommand::Load => {
-            let engine = options.engine()?;
+            let engine = options.engine(&args.minikube_profile)?;
             let built = ops::built_images(&project, &runner, &engine)?;
-            ops::load(&runner, &engine, &options.minikube(), &built, &mut |p| {
-                show(global, p)
-            })?;
+            ops::load(
+                &runner,
+                &engine,
+                &minikube(&args.minikube_profile),
+                &built,
+                &mut |p| show(global, p),
+            )?;
             if runner.is_dry_run() {
                 output::plan(global, &runner.recorded())?;
             }
             Ok(ExitCode::SUCCESS)
         }
         ImagesCommand::Prune => {
-            let engine = options.engine()?;
-            let report = ops::prune(&project, &runner, &engine, Some(&options.minikube()))?;
+            let engine = options.engine(&args.minikube_profile)?;
+            let report = ops::prune(
+                &project,
+                &runner,
+                &engine,
+                Some(&minikube(&args.minikube_profile)),
+            )?;
             if runner.is_dry_run() {
                 output::plan(global, &runner.recorded())?;
             } else if global.json {

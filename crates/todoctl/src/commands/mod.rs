@@ -2,6 +2,7 @@
 
 pub mod chart;
 pub mod cluster;
+pub mod deploy;
 pub mod images;
 pub mod preflight;
 pub mod values;

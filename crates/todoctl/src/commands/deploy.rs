@@ -1,0 +1,278 @@
+//! `todoctl deploy`: the whole pipeline behind `just deploy`.
+//!
+//! preflight → minikube start (when needed) → images build → images load → chart check →
+//! helm release → verify live, then a summary. Each step is also its own subcommand; this one
+//! sequences them so the summary can say what every step did and how long it took. With
+//! `--dry-run` nothing changes anywhere and the output is the ordered plan.
+
+use std::fmt;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{Context as _, bail};
+use clap::Args;
+use cluster::DeployOutcome;
+use serde::Serialize;
+
+use crate::cli::GlobalArgs;
+use crate::commands::chart::CheckArgs;
+use crate::commands::cluster::{ChartArgs, Target};
+use crate::commands::images::{ImageOptions, minikube, show as show_image_progress};
+use crate::commands::verify::{LiveArgs, run_live};
+use crate::output;
+
+/// Build, ship, deploy and prove the app works.
+#[derive(Debug, Args)]
+pub struct DeployArgs {
+    #[command(flatten)]
+    target: Target,
+    #[command(flatten)]
+    chart: ChartArgs,
+    #[command(flatten)]
+    images: ImageOptions,
+    /// Skip the live verification (not recommended: it is what proves the deploy works).
+    #[arg(long)]
+    no_verify: bool,
+}
+
+/// One finished step of the pipeline.
+#[derive(Debug, Serialize)]
+struct StepResult {
+    name: &'static str,
+    seconds: f64,
+    outcome: String,
+}
+
+/// What `todoctl deploy` prints at the end.
+#[derive(Debug, Serialize)]
+struct Summary {
+    profile: String,
+    context: String,
+    steps: Vec<StepResult>,
+    images: Vec<::images::ops::BuiltImage>,
+    url: Option<String>,
+    port_forward: String,
+}
+
+impl fmt::Display for Summary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "deployed profile {} to context {}",
+            self.profile, self.context
+        )?;
+        for step in &self.steps {
+            writeln!(
+                f,
+                "  {:<14} {:>7.1}s  {}",
+                step.name, step.seconds, step.outcome
+            )?;
+        }
+        for image in &self.images {
+            let size = image
+                .size_mb()
+                .map_or("-".to_owned(), |mb| format!("{mb:.1} MB"));
+            let state = if image.reused { "unchanged" } else { "new" };
+            writeln!(f, "  image {:<40} {size:>9}  {state}", image.reference)?;
+        }
+        if let Some(url) = &self.url {
+            writeln!(f, "\nopen {url}")?;
+        }
+        write!(f, "or, with any driver: {}", self.port_forward)
+    }
+}
+
+pub fn run(args: DeployArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
+    let runner = crate::runner(global);
+    let plan = runner.is_dry_run();
+    let on_minikube = args.target.context.is_none();
+    let mut steps = Vec::new();
+    let mut timed = |name: &'static str, f: &mut dyn FnMut() -> anyhow::Result<String>| {
+        output::progress(format!("==> {name}"));
+        let started = Instant::now();
+        let outcome = f().with_context(|| format!("step `{name}` failed"))?;
+        steps.push(StepResult {
+            name,
+            seconds: started.elapsed().as_secs_f64(),
+            outcome,
+        });
+        anyhow::Ok(())
+    };
+
+    timed("preflight", &mut || {
+        let profile = args.chart.profile.clone();
+        let mut config = preflight::Config::for_chart_profile(
+            &profile,
+            &args.target.minikube_profile,
+            &args.chart.chart,
+        )?;
+        config.explicit_context = args.target.context.clone();
+        config.cluster_start_planned = on_minikube;
+        let report = preflight::check(&config);
+        let verdict = match report.exit_code() {
+            preflight::EXIT_READY => "ready",
+            preflight::EXIT_WARNINGS => "ready, with warnings (`todoctl preflight` shows them)",
+            _ => "blocked",
+        };
+        if plan {
+            return Ok(format!("read-only checks; this machine is {verdict} now"));
+        }
+        if report.exit_code() == preflight::EXIT_BLOCKED {
+            eprintln!("{report}");
+            bail!("preflight found blocking problems (above); fix them and run again");
+        }
+        Ok(verdict.to_owned())
+    })?;
+
+    if on_minikube {
+        timed("minikube", &mut || {
+            let minikube = ::images::minikube::Minikube::new(
+                "minikube",
+                Some(args.target.minikube_profile.clone()),
+            );
+            if !plan && minikube.is_running(&exec::Runner::live())? {
+                return Ok("running".into());
+            }
+            let options = cluster::MinikubeOptions {
+                profile: args.target.minikube_profile.clone(),
+                ..cluster::MinikubeOptions::default()
+            };
+            cluster::minikube::start(&runner, "minikube", &options, |line| {
+                output::progress(format!("  {line}"))
+            })?;
+            Ok("started".into())
+        })?;
+    }
+
+    // A plan lists commands; the engine's "built"/"verified" notes would only mislead.
+    let image_progress = |p: ::images::ops::Progress<'_>| {
+        if !plan {
+            show_image_progress(global, p);
+        }
+    };
+    let project = args.images.project()?;
+    let engine = args.images.engine(&args.target.minikube_profile)?;
+    let mut built = Vec::new();
+    timed("images", &mut || {
+        built = ::images::ops::build(&project, &runner, &engine, false, &mut |p| {
+            image_progress(p)
+        })?;
+        ::images::ops::enforce_budgets(&built)?;
+        let fresh = built.iter().filter(|i| !i.reused).count();
+        Ok(format!(
+            "{fresh} built, {} unchanged ({})",
+            built.len() - fresh,
+            engine.kind().name()
+        ))
+    })?;
+
+    if on_minikube {
+        timed("load", &mut || {
+            ::images::ops::load(
+                &runner,
+                &engine,
+                &minikube(&args.target.minikube_profile),
+                &built,
+                &mut |p| image_progress(p),
+            )?;
+            Ok("image IDs in the cluster match the build".into())
+        })?;
+    }
+
+    timed("chart check", &mut || {
+        let check = CheckArgs {
+            chart: args.chart.chart.clone(),
+            profile: vec![args.chart.profile.clone()],
+            all: false,
+            kube_version: "1.33".into(),
+            helm: "helm".into(),
+            manifests: None,
+            ignores: Vec::new(),
+        };
+        let report = ::verify::check_profiles(&check.render(), &check.profile, &check.ignores()?)?;
+        if !report.passed() {
+            eprintln!("{report}");
+            bail!("the chart breaks the rules above; nothing was deployed");
+        }
+        Ok("rules pass".into())
+    })?;
+
+    let cluster = args.target.connect(global)?;
+    let mut options = args.chart.deploy_options()?;
+    let tag_of = |name: &str| built.iter().find(|i| i.name == name).map(|i| i.tag.clone());
+    options.backend_tag = options
+        .backend_tag
+        .or_else(|| tag_of("todo-chatbot-backend"));
+    options.frontend_tag = options
+        .frontend_tag
+        .or_else(|| tag_of("todo-chatbot-frontend"));
+    timed("release", &mut || {
+        let outcome = cluster::deploy::deploy(&runner, &cluster, &options, |line| {
+            output::progress(format!("  {line}"))
+        })?;
+        Ok(match outcome {
+            DeployOutcome::Planned { helm } => format!("planned (helm {helm})"),
+            DeployOutcome::Unchanged { revision } => format!("unchanged (revision {revision})"),
+            DeployOutcome::Deployed { revision, helm } => {
+                format!("revision {revision} (helm {helm})")
+            }
+        })
+    })?;
+
+    if plan {
+        return print_plan(global, &runner, !args.no_verify);
+    }
+
+    if !args.no_verify {
+        timed("verify", &mut || {
+            let live = LiveArgs {
+                target: args.target.clone(),
+                no_persistence: false,
+                timeout: args.chart.timeout,
+            };
+            let expected: Vec<_> = built
+                .iter()
+                .map(|i| ::verify::ExpectedImage {
+                    repository: i.name.clone(),
+                    id: i.id.clone(),
+                })
+                .collect();
+            if !run_live(&live, global, &expected)? {
+                bail!(
+                    "the release is up but does not work (report above); `todoctl doctor` explains pods"
+                );
+            }
+            Ok("smoke journey, persistence and helm test pass".into())
+        })?;
+    }
+
+    let url = if on_minikube && args.chart.profile == "dev" {
+        let ip = cluster::minikube::ip(&runner, "minikube", &args.target.minikube_profile)?;
+        Some(format!("http://{ip}:30000"))
+    } else {
+        None
+    };
+    let summary = Summary {
+        profile: args.chart.profile.clone(),
+        context: cluster.target.context.clone(),
+        steps,
+        images: built,
+        url,
+        port_forward: "just port-forward  → http://127.0.0.1:8080".into(),
+    };
+    output::report(global, &summary)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_plan(
+    global: &GlobalArgs,
+    runner: &exec::Runner,
+    verify_live: bool,
+) -> anyhow::Result<ExitCode> {
+    let mut plan = runner.recorded();
+    if verify_live {
+        plan.push("todoctl verify live  # read-only checks, smoke journey via port-forward, pod deletion for persistence, helm test".into());
+    }
+    output::plan(global, &plan)?;
+    Ok(ExitCode::SUCCESS)
+}
