@@ -74,3 +74,18 @@ fn toolchain_file_names_the_one_rust_version() {
     assert!(toolchain.contains("channel = \"1.95.0\""), "{toolchain}");
     assert!(read("flake.nix").contains("fromRustupToolchainFile ./rust-toolchain.toml"));
 }
+
+/// The README's troubleshooting table is the one doctor's rules generate.
+#[test]
+fn readme_troubleshooting_table_matches_doctor_rules() {
+    let readme = read("README.md");
+    let begin = readme.find("<!-- BEGIN doctor rules").expect("README lacks the doctor table markers");
+    let end = readme.find("<!-- END doctor rules -->").expect("README lacks the end marker");
+    let committed = &readme[begin..end];
+    let generated = cluster::doctor::rules_markdown();
+    assert!(
+        committed.contains(generated.trim()),
+        "README's troubleshooting table is out of date: copy it from docs/troubleshooting.md \
+         (regenerate that with UPDATE_DOCS=1 cargo test -p cluster troubleshooting)"
+    );
+}
