@@ -25,6 +25,18 @@ pub fn pool(url: &str, max_connections: u32) -> Result<PgPool> {
         .max_connections(max_connections)
         .min_connections(0)
         .acquire_timeout(Duration::from_secs(3))
+        // sqlx's default pings on *every* acquire: a round trip per request. Ping only
+        // connections that sat idle, which is when a PostgreSQL restart leaves them dead;
+        // busy connections are proven by their last query.
+        .test_before_acquire(false)
+        .before_acquire(|conn, meta| {
+            Box::pin(async move {
+                if meta.idle_for > Duration::from_secs(1) {
+                    sqlx::Connection::ping(conn).await?;
+                }
+                Ok(true)
+            })
+        })
         .idle_timeout(Duration::from_secs(300))
         .connect_lazy_with(opts))
 }
