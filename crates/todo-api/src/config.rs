@@ -95,6 +95,9 @@ pub struct LlmConfig {
     pub model: String,
     /// Timeout of one model call.
     pub timeout: Duration,
+    /// Time for a whole answer (all steps), kept below the request timeout so the user gets
+    /// the agent's explanation and the tool calls so far instead of a bare 503.
+    pub budget: Duration,
 }
 
 impl std::fmt::Debug for LlmConfig {
@@ -104,6 +107,7 @@ impl std::fmt::Debug for LlmConfig {
             .field("base_url", &self.base_url)
             .field("model", &self.model)
             .field("timeout", &self.timeout)
+            .field("budget", &self.budget)
             .finish()
     }
 }
@@ -307,6 +311,16 @@ impl Config {
             1,
             600,
         )?;
+        let request_timeout = int_in::<u64>(
+            "REQUEST_TIMEOUT_SECONDS",
+            &a.request_timeout_seconds,
+            60,
+            1,
+            3600,
+        )?;
+        let request_timeout = Duration::from_secs(request_timeout);
+        let budget =
+            request_timeout.saturating_sub((request_timeout / 4).min(Duration::from_secs(5)));
         let llm = match (mode, api_key) {
             (AgentMode::Builtin, _) | (AgentMode::Auto, None) => None,
             (AgentMode::Llm, None) => {
@@ -320,6 +334,7 @@ impl Config {
                 base_url,
                 model,
                 timeout: Duration::from_secs(llm_timeout),
+                budget,
             }),
         };
         let ttl = int_in::<u64>("TOKEN_TTL_SECONDS", &a.token_ttl_seconds, 3600, 60, 604_800)?;
@@ -328,13 +343,6 @@ impl Config {
             hosts.extend(comma_list(&a.mcp_allowed_hosts));
             hosts
         });
-        let request_timeout = int_in::<u64>(
-            "REQUEST_TIMEOUT_SECONDS",
-            &a.request_timeout_seconds,
-            60,
-            1,
-            3600,
-        )?;
         let db_max_connections =
             int_in::<u32>("DB_MAX_CONNECTIONS", &a.db_max_connections, 10, 1, 1000)?;
         Ok(Config {
@@ -348,7 +356,7 @@ impl Config {
             llm,
             token_ttl: Duration::from_secs(ttl),
             mcp_allowed_hosts,
-            request_timeout: Duration::from_secs(request_timeout),
+            request_timeout,
             db_max_connections,
         })
     }

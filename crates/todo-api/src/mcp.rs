@@ -107,7 +107,8 @@ pub fn service(
     let mut config = StreamableHttpServerConfig::default()
         .with_cancellation_token(cancel)
         .with_sse_keep_alive(None)
-        .with_json_response(true);
+        .with_json_response(true)
+        .with_max_request_body_bytes(crate::app::MAX_BODY_BYTES);
     config = match allowed_hosts {
         Some(hosts) => config.with_allowed_hosts(hosts),
         None => config.disable_allowed_hosts(),

@@ -5,6 +5,8 @@
 //! against the tool's schema before anything touches the database, and invalid ones are sent
 //! back to the model as a tool error so it can correct itself.
 
+use std::time::{Duration, Instant};
+
 use futures::future::BoxFuture;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -69,6 +71,10 @@ enum CallError {
         "The AI model did not answer within {0} seconds, so I couldn't finish your request. Please try again."
     )]
     Timeout(u64),
+    #[error(
+        "The AI model took longer than the {0} seconds I have per answer, so I stopped. Please try again, perhaps with a simpler request."
+    )]
+    OutOfTime(u64),
     #[error("I couldn't reach the AI service ({0}). Please try again shortly.")]
     Connect(String),
     #[error(
@@ -91,7 +97,6 @@ impl LlmAgent {
     /// An agent for the configured endpoint.
     pub fn new(cfg: LlmConfig) -> Result<LlmAgent, Error> {
         let http = reqwest::Client::builder()
-            .timeout(cfg.timeout)
             .connect_timeout(cfg.timeout.min(std::time::Duration::from_secs(10)))
             .build()
             .map_err(|e| Error::Internal(format!("building the HTTP client: {e}")))?;
@@ -110,7 +115,11 @@ impl LlmAgent {
         )
     }
 
-    async fn complete(&self, messages: &[Value]) -> Result<AssistantMessage, CallError> {
+    async fn complete(
+        &self,
+        messages: &[Value],
+        limit: Duration,
+    ) -> Result<AssistantMessage, CallError> {
         let url = format!("{}/chat/completions", self.cfg.base_url);
         let body = json!({
             "model": self.cfg.model,
@@ -122,10 +131,11 @@ impl LlmAgent {
             .http
             .post(&url)
             .bearer_auth(&self.cfg.api_key)
+            .timeout(limit)
             .json(&body)
             .send()
             .await
-            .map_err(|e| self.classify(&e))?;
+            .map_err(|e| self.classify(&e, limit))?;
         let status = resp.status().as_u16();
         match status {
             200..=299 => {}
@@ -134,7 +144,7 @@ impl LlmAgent {
             500..=599 => return Err(CallError::Server(status)),
             _ => return Err(CallError::Client(status)),
         }
-        let bytes = resp.bytes().await.map_err(|e| self.classify(&e))?;
+        let bytes = resp.bytes().await.map_err(|e| self.classify(&e, limit))?;
         let mut c: Completion = serde_json::from_slice(&bytes).map_err(|e| {
             tracing::warn!(error = %e, "unreadable chat-completions reply");
             CallError::BadReply
@@ -145,8 +155,10 @@ impl LlmAgent {
         Ok(c.choices.swap_remove(0).message)
     }
 
-    fn classify(&self, e: &reqwest::Error) -> CallError {
-        if e.is_timeout() {
+    fn classify(&self, e: &reqwest::Error, limit: Duration) -> CallError {
+        if e.is_timeout() && limit < self.cfg.timeout {
+            CallError::OutOfTime(self.cfg.budget.as_secs())
+        } else if e.is_timeout() {
             CallError::Timeout(self.cfg.timeout.as_secs())
         } else if e.is_decode() || e.is_body() {
             CallError::BadReply
@@ -164,8 +176,16 @@ impl LlmAgent {
         }
         messages.push(json!({"role": "user", "content": message}));
         let mut calls: Vec<ToolCall> = Vec::new();
+        let started = Instant::now();
         for step in 0..MAX_STEPS {
-            let reply = match self.complete(&messages).await {
+            let remaining = self.cfg.budget.saturating_sub(started.elapsed());
+            let reply = match remaining {
+                r if r < Duration::from_millis(200) => {
+                    Err(CallError::OutOfTime(self.cfg.budget.as_secs()))
+                }
+                r => self.complete(&messages, r.min(self.cfg.timeout)).await,
+            };
+            let reply = match reply {
                 Ok(r) => r,
                 Err(e) => {
                     tracing::warn!(step, error = ?e, "LLM call failed");

@@ -300,3 +300,53 @@ async fn llm_failures_give_clear_messages() {
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn llm_answer_fits_in_the_request_timeout() {
+    // One quick tool step, then a model that hangs far past the request limit: the user gets
+    // the explanation and the tool call already made, not a bare 503.
+    let db = TestDb::new().await;
+    let pool = db.pool().await;
+    let (url, _fake) = fake_model(vec![
+        calls(vec![tool_call(
+            "c1",
+            "add_task",
+            r#"{"title": "Buy eggs"}"#,
+        )]),
+        Step::Slow(
+            Duration::from_secs(20),
+            json!({"role": "assistant", "content": "too late"}),
+        ),
+    ])
+    .await;
+    let mut a = args(&db.url);
+    a.agent = Some("llm".to_owned());
+    a.openai_api_key = Some("sk-test-key-123".to_owned());
+    a.openai_base_url = Some(url);
+    a.openai_timeout_seconds = Some("30".to_owned());
+    a.request_timeout_seconds = Some("3".to_owned());
+    let app = TestApp::start_with(a).await;
+    let u = app.register("budget@example.com").await;
+    let r = app.chat(&u, None, "add eggs").await;
+    assert!(
+        r["response"].as_str().unwrap().contains("took longer than"),
+        "{r}"
+    );
+    assert_eq!(r["tool_calls"][0]["result"]["status"], "created", "{r}");
+    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM tasks WHERE title = 'Buy eggs'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(n, 1);
+    // The reply was stored with its tool calls.
+    let conv = r["conversation_id"].as_i64().unwrap();
+    let stored: Value = sqlx::query_scalar(
+        "SELECT tool_calls FROM messages WHERE conversation_id = $1 AND role = 'assistant'",
+    )
+    .bind(conv)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(stored[0]["name"], "add_task");
+    app.stop().await;
+}
