@@ -473,7 +473,9 @@ pub fn prune(
     cluster: Option<&Minikube>,
 ) -> Result<PruneReport, Error> {
     let mut report = PruneReport::default();
-    for image in project.tags()? {
+    let current = project.tags()?;
+    // The engine first: it is local and always reachable; the cluster may be down.
+    for image in &current {
         report.kept.push(image.reference.clone());
         for tag in engine.list_tags(runner, &image.name)? {
             if tag != image.tag {
@@ -482,9 +484,11 @@ pub fn prune(
                 report.removed.push(format!("{}:{tag}", image.name));
             }
         }
-        if let Some(minikube) = cluster
-            && !engine.kind().builds_in_cluster()
-        {
+    }
+    if let Some(minikube) = cluster
+        && !engine.kind().builds_in_cluster()
+    {
+        for image in &current {
             for tag in minikube.list_tags(runner, &image.name)? {
                 if tag != image.tag {
                     let old = format!("{REGISTRY_PREFIX}{}:{tag}", image.name);

@@ -438,3 +438,29 @@ fn the_repositorys_dockerfiles_pass() {
         assert!(found.is_empty(), "{name}: {found:#?}");
     }
 }
+
+#[test]
+fn the_two_dockerfiles_share_their_build_stage() {
+    // The dependency cache is shared only if both builds run the same steps with the same
+    // cache ids; they may differ in the package they build and nothing else.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let stage = |name: &str, binary: &str| {
+        let file = Dockerfile::read(&root.join(format!("docker/{name}.Dockerfile"))).unwrap();
+        let build = &file.stages[0];
+        let text: Vec<String> = std::iter::once(build.base.clone())
+            .chain(
+                build
+                    .instructions
+                    .iter()
+                    .map(|i| format!("{} {:?} {}", i.keyword, i.flags, i.text())),
+            )
+            .collect();
+        text.join("\n").replace(binary, "BINARY")
+    };
+    let backend = stage("backend", "todo-api");
+    assert_eq!(backend, stage("frontend", "todo-web"));
+    assert!(
+        backend.contains("id=todo-chatbot-cargo-target"),
+        "{backend}"
+    );
+}
