@@ -79,8 +79,12 @@ fn toolchain_file_names_the_one_rust_version() {
 #[test]
 fn readme_troubleshooting_table_matches_doctor_rules() {
     let readme = read("README.md");
-    let begin = readme.find("<!-- BEGIN doctor rules").expect("README lacks the doctor table markers");
-    let end = readme.find("<!-- END doctor rules -->").expect("README lacks the end marker");
+    let begin = readme
+        .find("<!-- BEGIN doctor rules")
+        .expect("README lacks the doctor table markers");
+    let end = readme
+        .find("<!-- END doctor rules -->")
+        .expect("README lacks the end marker");
     let committed = &readme[begin..end];
     let generated = cluster::doctor::rules_markdown();
     assert!(
