@@ -43,6 +43,30 @@ struct Proxy {
     addr: String,
     up: Arc<AtomicBool>,
     conns: Arc<Mutex<Vec<JoinHandle<()>>>>,
+    /// While set, bytes are held back: the database looks hung, connections stay open.
+    frozen: Arc<AtomicBool>,
+}
+
+/// Copies one direction, holding data back while `frozen` is set.
+async fn pump(
+    mut from: tokio::net::tcp::OwnedReadHalf,
+    mut to: tokio::net::tcp::OwnedWriteHalf,
+    frozen: Arc<AtomicBool>,
+) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut buf = vec![0u8; 16 * 1024];
+    loop {
+        let n = match from.read(&mut buf).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => n,
+        };
+        while frozen.load(Ordering::SeqCst) {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        if to.write_all(&buf[..n]).await.is_err() {
+            return;
+        }
+    }
 }
 
 impl Proxy {
@@ -51,10 +75,11 @@ impl Proxy {
         let addr = listener.local_addr().unwrap().to_string();
         let up = Arc::new(AtomicBool::new(up));
         let conns: Arc<Mutex<Vec<JoinHandle<()>>>> = Arc::default();
-        let (up2, conns2) = (up.clone(), conns.clone());
+        let frozen = Arc::new(AtomicBool::new(false));
+        let (up2, conns2, frozen2) = (up.clone(), conns.clone(), frozen.clone());
         tokio::spawn(async move {
             loop {
-                let Ok((mut client, _)) = listener.accept().await else {
+                let Ok((client, _)) = listener.accept().await else {
                     return;
                 };
                 if !up2.load(Ordering::SeqCst) {
@@ -62,15 +87,23 @@ impl Proxy {
                     continue;
                 }
                 let target = target.clone();
+                let frozen = frozen2.clone();
                 let h = tokio::spawn(async move {
-                    if let Ok(mut server) = TcpStream::connect(&target).await {
-                        let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                    if let Ok(server) = TcpStream::connect(&target).await {
+                        let (cr, cw) = client.into_split();
+                        let (sr, sw) = server.into_split();
+                        tokio::join!(pump(cr, sw, frozen.clone()), pump(sr, cw, frozen));
                     }
                 });
                 conns2.lock().await.push(h);
             }
         });
-        Proxy { addr, up, conns }
+        Proxy {
+            addr,
+            up,
+            conns,
+            frozen,
+        }
     }
 
     async fn cut(&self) {
@@ -78,6 +111,10 @@ impl Proxy {
         for h in self.conns.lock().await.drain(..) {
             h.abort();
         }
+    }
+
+    fn freeze(&self, on: bool) {
+        self.frozen.store(on, Ordering::SeqCst);
     }
 
     fn restore(&self) {
@@ -506,5 +543,62 @@ async fn cors_only_when_configured() {
         Some("http://localhost:3000")
     );
     assert_eq!(preflight(&app, "https://evil.example.com").await, None);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_hung_database_gives_a_json_timeout_not_a_hang() {
+    let db = TestDb::new().await;
+    let proxy = Proxy::start(authority(&admin_url()), true).await;
+    let mut a = args(&via(&db.url, &proxy.addr));
+    a.request_timeout_seconds = Some("1".to_owned());
+    let app = TestApp::start_with(a).await;
+    // Registering hashes for longer than 1 s in a debug build: make the user directly.
+    let id = uuid::Uuid::new_v4();
+    sqlx::query(
+        "INSERT INTO users (id, email, password_hash) VALUES ($1, 'hung@example.com', 'x')",
+    )
+    .bind(id)
+    .execute(&db.pool().await)
+    .await
+    .unwrap();
+    let keys = todo_api::auth::Keys::new(SECRET.as_bytes(), Duration::from_secs(600));
+    let u = (id.to_string(), keys.issue(id).unwrap());
+    let (s, _) = app
+        .call(
+            Method::GET,
+            &format!("/api/{}/tasks", u.0),
+            Some(&u.1),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    proxy.freeze(true);
+    let (s, v) = app
+        .call(
+            Method::GET,
+            &format!("/api/{}/tasks", u.0),
+            Some(&u.1),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::SERVICE_UNAVAILABLE, "{v}");
+    assert_eq!(v["error"]["code"], "timeout", "{v}");
+    assert_eq!(
+        status_of(&app, "/healthz").await,
+        StatusCode::OK,
+        "liveness never waits on the DB"
+    );
+    proxy.freeze(false);
+    eventually(&app, "/readyz", StatusCode::OK).await;
+    let (s, _) = app
+        .call(
+            Method::GET,
+            &format!("/api/{}/tasks", u.0),
+            Some(&u.1),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
     app.stop().await;
 }
