@@ -295,7 +295,7 @@ fn parse_update(text: &str) -> Option<Intent> {
     };
     // Find the " to " that separates the task from the new value: the first one whose left
     // side names a task by id, otherwise the last one (titles may contain "to").
-    let lower = rest.to_lowercase();
+    let lower = rest.to_ascii_lowercase();
     let seps: Vec<(usize, usize)> = [" to ", ": ", " into ", " as ", " with "]
         .iter()
         .flat_map(|sep| lower.match_indices(sep).map(|(i, m)| (i, m.len())))
@@ -546,7 +546,7 @@ fn parse_add(text: &str) -> Option<Intent> {
 
 /// "buy milk with description 2 litres" / "buy milk (2 litres)" → title and description.
 fn split_description(s: &str) -> (&str, Option<String>) {
-    let lower = s.to_lowercase();
+    let lower = s.to_ascii_lowercase();
     for sep in [
         " with description ",
         " with the description ",
@@ -721,7 +721,8 @@ fn describe_list(result: &Value, status: StatusFilter) -> String {
     }
     let n = tasks.len();
     let mut out = format!("You have {n} {kind}task{}:", if n == 1 { "" } else { "s" });
-    for t in &tasks {
+    const SHOWN: usize = 50;
+    for t in tasks.iter().take(SHOWN) {
         let mark = if t["status"] == "completed" {
             "✓"
         } else {
@@ -732,6 +733,9 @@ fn describe_list(result: &Value, status: StatusFilter) -> String {
             t["task_id"],
             t["title"].as_str().unwrap_or("")
         ));
+    }
+    if n > SHOWN {
+        out.push_str(&format!("\n… and {} more.", n - SHOWN));
     }
     out
 }

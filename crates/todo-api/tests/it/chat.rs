@@ -132,6 +132,48 @@ fn builtin_parser_understands_everyday_phrasing() {
     assert!(failures.is_empty(), "misparsed:\n{}", failures.join("\n"));
 }
 
+/// Odd input never panics the parser (byte offsets vs. Unicode case mapping, quotes, emoji).
+#[test]
+fn builtin_parser_survives_odd_unicode() {
+    let odd = [
+        "change İİİİ to x",
+        "rename task 1 to İstanbul trip",
+        "change the İ task to ǅemal",
+        "add ẞ with description ǅ",
+        "add İİ with description x",
+        "delete 'unclosed",
+        "add \"\"",
+        "add ''",
+        "mark task 99999999999999999999999 as done",
+        "delete task -3",
+        "\u{202e}add evil",
+        "🙂🙂🙂 to 🙂",
+        "update to to to to",
+        "change  to ",
+        "Ｄｅｌｅｔｅ task 1",
+        "complete task ١٢",
+    ];
+    for s in odd {
+        let _ = parse(s);
+    }
+    assert_eq!(
+        parse("rename task 1 to İstanbul trip"),
+        Intent::Update {
+            task: TaskRef::Id(1),
+            field: Field::Title,
+            value: "İstanbul trip".to_owned()
+        }
+    );
+    assert_eq!(
+        parse("change İİİİ to x"),
+        Intent::Update {
+            task: TaskRef::Title("İİİİ".to_owned()),
+            field: Field::Title,
+            value: "X".to_owned()
+        }
+    );
+}
+
 async fn task_row(pool: &sqlx::PgPool, id: i64) -> Option<(String, Option<String>, bool)> {
     sqlx::query_as("SELECT title, description, completed FROM tasks WHERE id = $1")
         .bind(id)
