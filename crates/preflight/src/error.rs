@@ -12,21 +12,14 @@ pub enum Error {
         /// The start of the output, for the reader to compare.
         output: String,
     },
-    /// A chart values file could not be read.
-    #[error("{path}: {source}")]
-    ReadValues {
-        /// The file.
-        path: String,
-        /// The underlying error.
-        source: std::io::Error,
-    },
-    /// A chart values file is not valid YAML.
-    #[error("{path}: {message}")]
-    ValuesYaml {
-        /// The file.
-        path: String,
-        /// The parser's message (with line and column).
-        message: String,
+    /// The chart's values files could not be read or merged.
+    #[error(transparent)]
+    Values(#[from] chart_values::Error),
+    /// The chart profile is not one of the chart's.
+    #[error("{reason}")]
+    Profile {
+        /// What is wrong, and the profiles there are.
+        reason: String,
     },
     /// A chart values key has the wrong type.
     #[error("{path}: key `{key}` must be {expected}")]

@@ -1,6 +1,5 @@
 //! The few chart values preflight needs (HPA on, Ingress on, which secrets), read from the
-//! chart's values files merged the way Helm merges them (maps deep, everything else replaced).
-//! The typed model lives in the `chart-values` crate; this reads only these keys.
+//! values `chart-values` merges exactly as Helm does.
 
 use std::path::Path;
 
@@ -24,18 +23,22 @@ impl ProfileNeeds {
     /// Reads `values.yaml` and, unless `profile` is `default`, `values-<profile>.yaml` from
     /// `chart_dir`.
     pub fn read(chart_dir: &Path, profile: &str) -> Result<ProfileNeeds, Error> {
-        let base_file = chart_dir.join("values.yaml");
-        let mut merged = load(&base_file)?;
-        if profile == "default" {
-            return ProfileNeeds::from_values(&merged, &base_file.display().to_string());
-        }
-        let file = chart_dir.join(format!("values-{profile}.yaml"));
-        let over = load(&file)?;
-        merge(&mut merged, over.clone());
-        ProfileNeeds::from_values(&merged, &base_file.display().to_string()).map_err(|e| match e {
-            // Blame the file that set the key: the profile's when it has it.
-            Error::ValuesKey { key, expected, .. } if has(&over, &key) => Error::ValuesKey {
-                path: file.display().to_string(),
+        let profile: chart_values::Profile = profile
+            .parse()
+            .map_err(|reason: String| Error::Profile { reason })?;
+        let inputs = chart_values::Inputs::new(chart_dir).profile(profile);
+        let merged = chart_values::merge(&inputs)?;
+        let origin = chart_dir.join("values.yaml").display().to_string();
+        ProfileNeeds::from_values(&merged.values, &origin).map_err(|e| match e {
+            // Blame the file and line that set the key.
+            Error::ValuesKey {
+                key,
+                expected,
+                path,
+            } => Error::ValuesKey {
+                path: merged
+                    .origin(&chart_values::KeyPath::dotted(&key))
+                    .map_or(path, ToString::to_string),
                 key,
                 expected,
             },
@@ -171,44 +174,6 @@ impl ProfileNeeds {
             ingress,
             secrets,
         })
-    }
-}
-
-fn load(path: &Path) -> Result<Value, Error> {
-    let text = std::fs::read_to_string(path).map_err(|source| Error::ReadValues {
-        path: path.display().to_string(),
-        source,
-    })?;
-    let value: Option<Value> = serde_saphyr::from_str(&text).map_err(|e| Error::ValuesYaml {
-        path: path.display().to_string(),
-        message: e.to_string(),
-    })?;
-    // An empty file (or one holding only comments) overrides nothing.
-    Ok(value
-        .filter(|v| !v.is_null())
-        .unwrap_or_else(|| Value::Object(serde_json::Map::new())))
-}
-
-fn has(values: &Value, key: &str) -> bool {
-    key.split('.')
-        .try_fold(values, |v, part| v.get(part))
-        .is_some()
-}
-
-/// Helm's merge: maps merge key by key, anything else in `over` replaces `base`.
-fn merge(base: &mut Value, over: Value) {
-    match (base, over) {
-        (Value::Object(base), Value::Object(over)) => {
-            for (key, value) in over {
-                match base.get_mut(&key) {
-                    Some(slot) => merge(slot, value),
-                    None => {
-                        base.insert(key, value);
-                    }
-                }
-            }
-        }
-        (base, over) => *base = over,
     }
 }
 

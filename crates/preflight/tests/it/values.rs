@@ -74,12 +74,12 @@ fn the_charts_profiles() {
     assert_eq!(config.secrets.len(), 4);
 }
 
-/// Writes a chart with `base` as values.yaml and `profile` as values-p.yaml, then reads it.
+/// Writes a chart with `base` as values.yaml and `profile` as values-dev.yaml, then reads it.
 fn read(base: &str, profile: &str) -> Result<ProfileNeeds, preflight::Error> {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("values.yaml"), base).unwrap();
-    std::fs::write(dir.path().join("values-p.yaml"), profile).unwrap();
-    ProfileNeeds::read(dir.path(), "p")
+    std::fs::write(dir.path().join("values-dev.yaml"), profile).unwrap();
+    ProfileNeeds::read(dir.path(), "dev")
 }
 
 #[test]
@@ -133,20 +133,20 @@ fn bad_values_name_the_file_and_key() {
         .unwrap_err()
         .to_string();
     assert!(
-        err.contains("/values.yaml: key `ingress.enabled` must be true or false"),
+        err.contains("/values.yaml:2:3: key `ingress.enabled` must be true or false"),
         "{err}"
     );
     let err = read("ingress:\n  enabled: true\n", "ingress:\n  enabled: 1\n")
         .unwrap_err()
         .to_string();
     assert!(
-        err.contains("values-p.yaml: key `ingress.enabled`"),
+        err.contains("values-dev.yaml:2:3: key `ingress.enabled`"),
         "{err}"
     );
     let err = read("a: 1\n", "ingress: [unclosed\n")
         .unwrap_err()
         .to_string();
-    assert!(err.contains("values-p.yaml"), "{err}");
+    assert!(err.contains("values-dev.yaml"), "{err}");
     let err = read("a: 1\na: 2\n", "").unwrap_err().to_string();
     assert!(
         err.contains("values.yaml"),
