@@ -174,6 +174,78 @@ fn builtin_parser_survives_odd_unicode() {
     );
 }
 
+/// Thousands of pseudo-random word salads built from command words, ids, quotes and odd
+/// Unicode: the parser must never panic (a panic aborts a release build).
+#[test]
+fn builtin_parser_never_panics_on_word_salad() {
+    let words = [
+        "add",
+        "task",
+        "to",
+        "the",
+        "delete",
+        "mark",
+        "as",
+        "done",
+        "change",
+        "rename",
+        "update",
+        "description",
+        "of",
+        "title",
+        "remind",
+        "me",
+        "i",
+        "need",
+        "remember",
+        "what's",
+        "pending",
+        "completed",
+        "show",
+        "#",
+        "3",
+        "0",
+        "-1",
+        "99999999999999999999",
+        "'",
+        "\"",
+        "“",
+        "”",
+        ":",
+        "with",
+        "İ",
+        "ǅ",
+        "ẞ",
+        "🙂",
+        "\u{202e}",
+        "\u{200b}",
+        "é",
+        "\u{301}",
+        "into",
+        "is",
+        "please",
+        "?",
+        ".",
+        " ",
+        "",
+    ];
+    let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    for _ in 0..5000 {
+        let n = (next() % 9) as usize;
+        let phrase: Vec<&str> = (0..n)
+            .map(|_| words[(next() % words.len() as u64) as usize])
+            .collect();
+        let sep = if next() % 3 == 0 { "" } else { " " };
+        let _ = parse(&phrase.join(sep));
+    }
+}
+
 async fn task_row(pool: &sqlx::PgPool, id: i64) -> Option<(String, Option<String>, bool)> {
     sqlx::query_as("SELECT title, description, completed FROM tasks WHERE id = $1")
         .bind(id)
