@@ -104,7 +104,10 @@ pub fn service(
     allowed_hosts: Option<Vec<String>>,
     cancel: CancellationToken,
 ) -> McpService {
+    // Stateless: no in-memory MCP sessions, so any replica behind the Service can answer
+    // any request (the tools need no session state; the token says who the user is).
     let mut config = StreamableHttpServerConfig::default()
+        .with_legacy_session_mode(false)
         .with_cancellation_token(cancel)
         .with_sse_keep_alive(None)
         .with_json_response(true)

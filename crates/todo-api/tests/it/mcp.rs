@@ -182,3 +182,40 @@ async fn mcp_allowed_hosts_restricts_the_host_header() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn mcp_is_stateless_so_any_replica_answers() {
+    // Initialize on one instance, call a tool on another: no sticky sessions needed.
+    let db = TestDb::new().await;
+    let one = TestApp::start(&db.url).await;
+    let two = TestApp::start(&db.url).await;
+    let u = one.register("mcp-replicas@example.com").await;
+    let (s, body) = raw_init(&one, Some(&u.1), None).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    let call = r#"{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"add_task","arguments":{"title":"Via replica two"}}}"#;
+    let resp = two
+        .client
+        .post(format!("{}/mcp", two.base))
+        .header("content-type", "application/json")
+        .header("accept", "application/json, text/event-stream")
+        .header("mcp-protocol-version", "2025-03-26")
+        .bearer_auth(&u.1)
+        .body(call)
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status();
+    let text = resp.text().await.unwrap();
+    assert_eq!(status, StatusCode::OK, "{text}");
+    assert!(
+        text.contains("Via replica two") && text.contains("created"),
+        "{text}"
+    );
+    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM tasks WHERE title = 'Via replica two'")
+        .fetch_one(&db.pool().await)
+        .await
+        .unwrap();
+    assert_eq!(n, 1);
+    one.stop().await;
+    two.stop().await;
+}
