@@ -305,6 +305,9 @@ impl Engine {
                 } else {
                     Cmd::new(&self.tools.buildah).args(["bud", "--layers=false"])
                 };
+                // A failed build must not leave its working container behind (on vfs storage
+                // that is a full copy of the builder, over a gigabyte each time).
+                cmd = cmd.arg("--force-rm");
                 // The OCI format has no HEALTHCHECK; Docker's keeps it.
                 cmd = cmd.args(["--format", "docker"]);
                 if let Some(isolation) = &self.settings.isolation {

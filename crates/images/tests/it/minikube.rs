@@ -289,11 +289,11 @@ fn local_engines_build_arguments() {
     };
     check(
         EngineKind::Buildah,
-        "buildah bud --layers=false --format docker --isolation chroot --network host --pull=never -f /ws/docker/backend.Dockerfile -t docker.io/library/todo-chatbot-backend:0123456789ab --build-arg VERSION=0.1.0 --target build /ws",
+        "buildah bud --layers=false --force-rm --format docker --isolation chroot --network host --pull=never -f /ws/docker/backend.Dockerfile -t docker.io/library/todo-chatbot-backend:0123456789ab --build-arg VERSION=0.1.0 --target build /ws",
     );
     check(
         EngineKind::Podman,
-        "podman build --layers=false --format docker --isolation chroot --network host --pull=never -f /ws/docker/backend.Dockerfile -t docker.io/library/todo-chatbot-backend:0123456789ab --build-arg VERSION=0.1.0 --target build /ws",
+        "podman build --layers=false --force-rm --format docker --isolation chroot --network host --pull=never -f /ws/docker/backend.Dockerfile -t docker.io/library/todo-chatbot-backend:0123456789ab --build-arg VERSION=0.1.0 --target build /ws",
     );
     check(
         EngineKind::Docker,

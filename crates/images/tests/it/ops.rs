@@ -138,7 +138,7 @@ fn build_plan_in_a_dry_run() {
         )
     );
     assert!(
-        recorded[1].starts_with("buildah bud '--layers=false' --format docker -f "),
+        recorded[1].starts_with("buildah bud '--layers=false' --force-rm --format docker -f "),
         "{}",
         recorded[1]
     );
