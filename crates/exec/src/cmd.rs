@@ -75,27 +75,33 @@ impl Cmd {
         self
     }
 
-    /// Sets an environment variable for the child.
-    pub fn env(mut self, key: impl Into<String>, value: impl Into<String>) -> Cmd {
-        self.env.push((
+    /// Sets an environment variable for the child (a later call for the same key wins).
+    pub fn env(self, key: impl Into<String>, value: impl Into<String>) -> Cmd {
+        let value = value.into();
+        self.set_env(
             key.into(),
             Part {
-                value: value.into(),
+                value,
                 secret: false,
             },
-        ));
-        self
+        )
     }
 
     /// Sets an environment variable whose value is shown as `***` everywhere.
-    pub fn secret_env(mut self, key: impl Into<String>, value: impl Into<String>) -> Cmd {
-        self.env.push((
+    pub fn secret_env(self, key: impl Into<String>, value: impl Into<String>) -> Cmd {
+        let value = value.into();
+        self.set_env(
             key.into(),
             Part {
-                value: value.into(),
+                value,
                 secret: true,
             },
-        ));
+        )
+    }
+
+    fn set_env(mut self, key: String, part: Part) -> Cmd {
+        self.env.retain(|(existing, _)| *existing != key);
+        self.env.push((key, part));
         self
     }
 

@@ -228,3 +228,12 @@ fn stdin_and_working_directory_are_passed() {
     let canonical = dir.path().canonicalize().unwrap();
     assert_eq!(out.stdout, format!("piped\n{}\n", canonical.display()));
 }
+
+#[test]
+fn a_later_env_value_for_the_same_key_wins() {
+    let cmd = sh("echo $KEY")
+        .env("KEY", "first")
+        .secret_env("KEY", "second-secret");
+    assert_eq!(cmd.run().unwrap().stdout, "second-secret\n");
+    assert_eq!(cmd.to_string(), "KEY='***' sh -c 'echo $KEY'");
+}
