@@ -345,6 +345,9 @@ pub fn build(
                 engine.build(runner, &request, &mut |line| {
                     progress(Progress::Line { image: &name, line })
                 })?;
+                if !runner.is_dry_run() {
+                    ensure_unchanged(project, runner, engine, &image)?;
+                }
                 engine.inspect(runner, &image.qualified)?
             }
         };
@@ -366,6 +369,34 @@ pub fn build(
         });
     }
     Ok(built)
+}
+
+/// A content tag must describe what was built: when the context changed while the builder
+/// was reading it, the image is removed again and the build is an error.
+fn ensure_unchanged(
+    project: &Project,
+    runner: &Runner,
+    engine: &Engine,
+    image: &TaggedImage,
+) -> Result<(), Error> {
+    let now = project
+        .tags()?
+        .into_iter()
+        .find(|t| t.name == image.name)
+        .map(|t| t.tag)
+        .unwrap_or_default();
+    if now == image.tag {
+        return Ok(());
+    }
+    // Best effort: the error below matters more than a failed removal.
+    let _ = engine.remove(runner, &image.qualified);
+    Err(Error::Invalid {
+        what: "build context".into(),
+        message: format!(
+            "files changed while {} was building (the content tag is now {now}), so the image was removed rather than tagged with content it may not have: run the build again once the tree is quiet",
+            image.reference
+        ),
+    })
 }
 
 /// [`Error::OverBudget`] for the first image larger than its budget.

@@ -41,6 +41,15 @@ impl Fakes {
         std::fs::write(self.dir.path().join("docker-images.txt"), listing).unwrap();
     }
 
+    /// Makes the fake `docker build` append to `file`, as an editor would mid-build.
+    pub fn edit_during_build(&self, file: &std::path::Path) {
+        std::fs::write(
+            self.dir.path().join("edit-during-build"),
+            file.to_string_lossy().as_bytes(),
+        )
+        .unwrap();
+    }
+
     /// Every recorded call, one line each: `tool arg arg …`.
     pub fn calls(&self) -> Vec<String> {
         std::fs::read_to_string(self.log())
@@ -76,7 +85,11 @@ esac
 const DOCKER: &str = r##"#!/bin/sh
 echo "docker $* DOCKER_HOST=${DOCKER_HOST:-} DOCKER_BUILDKIT=${DOCKER_BUILDKIT:-}" >> "@DIR@/calls.log"
 case "$1" in
-  build) echo "#1 [internal] load build definition"; echo "#9 DONE 0.1s" ;;
+  build)
+    echo "#1 [internal] load build definition"
+    # Simulates an edit made while the build runs.
+    if [ -f "@DIR@/edit-during-build" ]; then echo "// edited" >> "$(cat "@DIR@/edit-during-build")"; fi
+    echo "#9 DONE 0.1s" ;;
   images) cat "@DIR@/docker-images.txt" ;;
   rmi) echo "Untagged: $2" ;;
   image)

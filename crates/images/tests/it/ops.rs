@@ -297,3 +297,40 @@ fn auto_detection_falls_through_to_podman_here() {
     );
     assert!(err.contains("--engine"), "{err}");
 }
+
+#[test]
+fn an_edit_during_the_build_removes_the_image_instead_of_mislabelling_it() {
+    let dir = project_dir();
+    let project = Project::new(dir.path()).unwrap();
+    let fakes = Fakes::new();
+    fakes.edit_during_build(&dir.path().join("crates/app/src/main.rs"));
+    let tools = Tools {
+        docker: fakes.path("docker"),
+        ..Tools::default()
+    };
+    let engine = Engine::new(EngineKind::Docker, tools, BuildSettings::default()).unwrap();
+    let err = ops::build(&project, &Runner::live(), &engine, false, &mut |_| {})
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("files changed while todo-chatbot-backend:"),
+        "{err}"
+    );
+    assert!(err.contains("run the build again"), "{err}");
+    let calls = fakes.calls();
+    assert!(calls[1].starts_with("docker build"), "{calls:#?}");
+    assert!(
+        calls[2].starts_with("docker rmi docker.io/library/todo-chatbot-backend:"),
+        "{calls:#?}"
+    );
+    // A quiet tree builds: the fake engine then reports the image.
+    std::fs::remove_file(fakes.path("edit-during-build")).unwrap();
+    std::fs::write(
+        fakes.path("inspect.txt"),
+        "sha256:0123456789abcdef0123 16480000\n",
+    )
+    .unwrap();
+    let built = ops::build(&project, &Runner::live(), &engine, true, &mut |_| {}).unwrap();
+    assert_eq!(built[0].size, Some(16_480_000));
+    assert_eq!(built[0].id, "sha256:0123456789abcdef0123");
+}
