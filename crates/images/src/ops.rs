@@ -55,14 +55,18 @@ pub struct Project {
     pub root: PathBuf,
     /// The images, backend first.
     pub images: Vec<ImageSpec>,
-    /// Build arguments for every image (`VERSION`, `REVISION`); they are tag inputs.
+    /// Build arguments for every image that are tag inputs (`VERSION`).
     pub build_args: BTreeMap<String, String>,
+    /// Build arguments that only label the image (`REVISION`). They are not tag inputs: a
+    /// commit that changes no build input keeps its tag and reuses the image, whose label then
+    /// names the commit that first built that content.
+    pub label_args: BTreeMap<String, String>,
 }
 
 impl Project {
-    /// The todo-chatbot's two images with default budgets (backend 50 MB, frontend 40 MB) and
-    /// build args `VERSION` (the workspace version) and `REVISION` (`git rev-parse HEAD`, or
-    /// `unknown` outside a repository).
+    /// The todo-chatbot's two images with default budgets (backend 50 MB, frontend 40 MB),
+    /// build arg `VERSION` (the workspace version) and label arg `REVISION` (`git rev-parse
+    /// HEAD`, or `unknown` outside a repository).
     pub fn new(root: impl Into<PathBuf>) -> Result<Project, Error> {
         let root = root.into();
         let version = workspace_version(&root)?;
@@ -75,9 +79,8 @@ impl Project {
             .ok()
             .filter(|rev| !rev.is_empty())
             .unwrap_or_else(|| "unknown".to_owned());
-        let mut build_args = BTreeMap::new();
-        build_args.insert("VERSION".to_owned(), version);
-        build_args.insert("REVISION".to_owned(), revision);
+        let build_args = BTreeMap::from([("VERSION".to_owned(), version)]);
+        let label_args = BTreeMap::from([("REVISION".to_owned(), revision)]);
         Ok(Project {
             root,
             images: vec![
@@ -93,6 +96,7 @@ impl Project {
                 },
             ],
             build_args,
+            label_args,
         })
     }
 
@@ -338,7 +342,12 @@ pub fn build(
                     context: project.root.clone(),
                     dockerfile: image.dockerfile.clone(),
                     reference: image.qualified.clone(),
-                    build_args: project.build_args.clone(),
+                    build_args: project
+                        .build_args
+                        .iter()
+                        .chain(&project.label_args)
+                        .map(|(k, v)| (k.clone(), v.clone()))
+                        .collect(),
                     target: None,
                 };
                 let name = image.name.clone();

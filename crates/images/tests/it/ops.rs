@@ -37,7 +37,7 @@ fn project_defaults_budgets_and_selection() {
     let dir = project_dir();
     let mut project = Project::new(dir.path()).unwrap();
     assert_eq!(project.build_args["VERSION"], "1.2.3");
-    assert_eq!(project.build_args["REVISION"], "unknown");
+    assert_eq!(project.label_args["REVISION"], "unknown");
     let names: Vec<_> = project
         .images
         .iter()
@@ -333,4 +333,40 @@ fn an_edit_during_the_build_removes_the_image_instead_of_mislabelling_it() {
     let built = ops::build(&project, &Runner::live(), &engine, true, &mut |_| {}).unwrap();
     assert_eq!(built[0].size, Some(16_480_000));
     assert_eq!(built[0].id, "sha256:0123456789abcdef0123");
+}
+
+#[test]
+fn the_revision_labels_but_does_not_tag() {
+    let dir = project_dir();
+    let mut project = Project::new(dir.path()).unwrap();
+    let before = project.tags().unwrap();
+    project.label_args.insert(
+        "REVISION".into(),
+        "0123456789abcdef0123456789abcdef01234567".into(),
+    );
+    assert_eq!(
+        project.tags().unwrap(),
+        before,
+        "a new commit alone must not retag"
+    );
+    project.build_args.insert("VERSION".into(), "9.9.9".into());
+    assert_ne!(project.tags().unwrap(), before, "a tag input changed");
+
+    let runner = Runner::dry_run();
+    let engine = Engine::new(
+        EngineKind::Buildah,
+        Tools::default(),
+        BuildSettings::default(),
+    )
+    .unwrap();
+    ops::build(&project, &runner, &engine, true, &mut |_| {}).unwrap();
+    let build = runner
+        .recorded()
+        .into_iter()
+        .find(|c| c.contains(" bud "))
+        .unwrap();
+    assert!(
+        build.contains("REVISION=0123456789abcdef"),
+        "the label arg reaches the build: {build}"
+    );
 }

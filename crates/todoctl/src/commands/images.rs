@@ -171,12 +171,11 @@ pub fn run(args: ImagesArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
         }
         ImagesCommand::Prune => {
             let engine = options.engine(&args.minikube_profile)?;
-            let report = ops::prune(
-                &project,
-                &runner,
-                &engine,
-                Some(&minikube(&args.minikube_profile)),
-            )?;
+            // Without minikube there is no cluster to prune; the engine's tags still go.
+            let cluster = exec::resolve("minikube")
+                .is_ok()
+                .then(|| minikube(&args.minikube_profile));
+            let report = ops::prune(&project, &runner, &engine, cluster.as_ref())?;
             if runner.is_dry_run() {
                 output::plan(global, &runner.recorded())?;
             } else if global.json {
