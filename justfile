@@ -76,6 +76,7 @@ chart-lint:
     done
     for profile in default dev prod; do just todoctl values check --profile $profile; done
     just todoctl values schema
+    just todoctl chart check --all --strict
 
 # The release, its pods, Services and volumes.
 status *args:

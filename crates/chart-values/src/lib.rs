@@ -405,8 +405,13 @@ pub fn check(inputs: &Inputs) -> Result<CheckReport, Error> {
                     rule: "yaml".into(),
                     key: None,
                     origin,
+                    hint: Some(if message.contains("duplicate") {
+                        "each key may appear once per mapping: keep one and delete the other".into()
+                    } else {
+                        "fix the YAML at that position (quote values that contain `: ` or ` #`)"
+                            .into()
+                    }),
                     message,
-                    hint: Some("fix the YAML: each key once per mapping".into()),
                 }],
             });
         }

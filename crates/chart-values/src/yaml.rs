@@ -206,7 +206,7 @@ pub(crate) fn parse(text: &str) -> Result<Located, YamlProblem> {
                 line: l.line(),
                 column: l.column(),
             }),
-            message: first_line(&e.to_string()),
+            message: parser_message(&e.to_string()),
         })?;
     if !matches!(node.value, Node::Map(_) | Node::Null) {
         return Err(YamlProblem {
@@ -222,6 +222,17 @@ pub(crate) fn parse(text: &str) -> Result<Located, YamlProblem> {
     Ok(Located { value, locations })
 }
 
-fn first_line(s: &str) -> String {
-    s.lines().next().unwrap_or_default().trim().to_owned()
+/// The parser's message for a person: its first line, without the location (reported
+/// separately) and without advice about the parser's own options.
+fn parser_message(s: &str) -> String {
+    let line = s.lines().next().unwrap_or_default().trim();
+    let line = line.strip_prefix("error: ").unwrap_or(line);
+    let line = match line.split_once(": ") {
+        Some((location, rest)) if location.starts_with("line ") => rest,
+        _ => line,
+    };
+    line.split(", set DuplicateKeyPolicy")
+        .next()
+        .unwrap_or(line)
+        .to_owned()
 }

@@ -36,10 +36,7 @@ fn version_and_help() {
 #[test]
 fn deploy_plan_lists_every_step_in_order_without_secrets() {
     let secret = "plan-test-jwt-secret-that-is-long-enough-0123456789";
-    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
-    let out = Cmd::new(env!("CARGO_BIN_EXE_todoctl"))
-        .args(["--dry-run", "deploy", "--profile", "dev"])
-        .current_dir(root)
+    let out = todoctl_in_repo_cmd(&["--dry-run", "deploy", "--profile", "dev"])
         .env("KUBECONFIG", "/nonexistent/kubeconfig")
         .secret_env("JWT_SECRET", secret)
         .run()
@@ -64,4 +61,125 @@ fn deploy_plan_lists_every_step_in_order_without_secrets() {
         !plan.contains(secret) && !out.stderr.contains(secret),
         "a secret leaked:\n{plan}"
     );
+}
+
+fn repo_root() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// todoctl in the repository root with the pinned tools first on PATH, as `just` runs it.
+fn todoctl_in_repo_cmd(args: &[&str]) -> Cmd {
+    let path = format!(
+        "{}:{}",
+        repo_root().join(".tools/bin").display(),
+        std::env::var("PATH").unwrap()
+    );
+    Cmd::new(env!("CARGO_BIN_EXE_todoctl"))
+        .args(args.iter().copied())
+        .current_dir(repo_root())
+        .env("PATH", path)
+}
+
+fn todoctl_in_repo(args: &[&str]) -> exec::Output {
+    todoctl_in_repo_cmd(args).run_unchecked().unwrap()
+}
+
+/// `chart check --strict`: the real chart passes every profile; every broken manifest in
+/// verify's corpus fails (the three `*good*`/base/known-kinds fixtures are the passing ones).
+#[test]
+fn chart_check_passes_the_chart_and_fails_every_broken_fixture() {
+    let all = todoctl_in_repo(&["chart", "check", "--all", "--strict"]);
+    assert_eq!(all.status, 0, "{}{}", all.stdout, all.stderr);
+    assert_eq!(all.stdout.matches("PASS").count(), 3, "{}", all.stdout);
+
+    let passing = ["base.yaml", "known-extra-kinds.yaml", "netpol-good.yaml"];
+    let fixtures = repo_root().join("crates/verify/tests/fixtures");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&fixtures).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if !name.ends_with(".yaml") {
+            continue;
+        }
+        let out = todoctl_in_repo(&[
+            "chart",
+            "check",
+            "--strict",
+            "--manifests",
+            path.to_str().unwrap(),
+        ]);
+        let expect = if passing.contains(&name.as_str()) {
+            0
+        } else {
+            1
+        };
+        assert_eq!(out.status, expect, "{name}:\n{}{}", out.stdout, out.stderr);
+        checked += 1;
+    }
+    assert!(
+        checked > 40,
+        "only {checked} fixtures found in {}",
+        fixtures.display()
+    );
+}
+
+/// `values check` names file:line:column, the key and a fix for each problem.
+#[test]
+fn values_check_explains_problems_with_file_line_and_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let check = |yaml: &str, expect: &[&str]| {
+        let file = dir.path().join("values.test.yaml");
+        std::fs::write(&file, yaml).unwrap();
+        let out = todoctl_in_repo(&[
+            "values",
+            "check",
+            "--profile",
+            "dev",
+            "-f",
+            file.to_str().unwrap(),
+        ]);
+        assert_eq!(out.status, 1, "{yaml}: {out:?}");
+        for fragment in expect {
+            let fragment = fragment.replace("FILE", &file.display().to_string());
+            assert!(
+                out.stdout.contains(&fragment),
+                "{yaml}: expected {fragment:?} in\n{}",
+                out.stdout
+            );
+        }
+    };
+    check(
+        "backend:\n  replicas: 1\n",
+        &[
+            "FILE:2:3: error: backend.replicas:",
+            "did you mean `backend.replicaCount`?",
+        ],
+    );
+    check(
+        "backend:\n  image:\n    tag: latest\n",
+        &["FILE:3:5: error: backend.image.tag: `latest` is refused"],
+    );
+    check(
+        "a: 1\na: 2\n",
+        &[
+            "FILE:2:1: error: duplicate mapping key: a [yaml]",
+            "keep one",
+        ],
+    );
+}
+
+/// `verify local` from the CLI: the chart's containers run on the real binaries and pass.
+#[test]
+fn verify_local_passes_on_the_real_chart() {
+    std::env::var("DATABASE_URL")
+        .expect("DATABASE_URL must name a PostgreSQL server the tests may create databases on");
+    let out = todoctl_in_repo(&["verify", "local", "--profile", "dev"]);
+    assert_eq!(out.status, 0, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout
+            .contains("smoke journey through http://127.0.0.1:"),
+        "{}",
+        out.stdout
+    );
+    assert!(!out.stdout.contains("FAIL"), "{}", out.stdout);
 }

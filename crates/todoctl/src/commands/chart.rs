@@ -48,6 +48,9 @@ pub struct CheckArgs {
     /// always read when present.
     #[arg(long)]
     pub ignores: Vec<PathBuf>,
+    /// Fail on warnings too (as `helm lint --strict` does).
+    #[arg(long)]
+    pub strict: bool,
 }
 
 impl CheckArgs {
@@ -81,11 +84,18 @@ impl CheckArgs {
             let report =
                 verify::check_manifests(&text, &path.display().to_string(), None, &ignores);
             output::report(global, &report)?;
-            return Ok(report.passed());
+            return Ok(self.passed(std::slice::from_ref(&report)));
         }
         let report = verify::check_profiles(&self.render(), &self.profile, &ignores)?;
         output::report(global, &report)?;
-        Ok(report.passed())
+        Ok(self.passed(&report.checks))
+    }
+
+    /// No error, and no warning under `--strict`.
+    pub fn passed(&self, reports: &[verify::CheckReport]) -> bool {
+        reports
+            .iter()
+            .all(|r| r.passed() && (!self.strict || r.counts().1 == 0))
     }
 }
 
