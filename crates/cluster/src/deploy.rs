@@ -101,57 +101,8 @@ pub fn fullname(release: &str) -> String {
         .to_owned()
 }
 
-/// Which values profile to deploy.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
-pub enum Profile {
-    /// `values.yaml` only.
-    Default,
-    /// `values-dev.yaml` on top (Minikube).
-    Dev,
-    /// `values-prod.yaml` on top.
-    Prod,
-}
-
-impl Profile {
-    /// Every profile.
-    pub const ALL: [Profile; 3] = [Profile::Dev, Profile::Default, Profile::Prod];
-
-    /// The profile's values file inside the chart, if any.
-    pub fn values_file(self) -> Option<&'static str> {
-        match self {
-            Profile::Default => None,
-            Profile::Dev => Some("values-dev.yaml"),
-            Profile::Prod => Some("values-prod.yaml"),
-        }
-    }
-
-    /// `dev`, `default`, `prod`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Profile::Default => "default",
-            Profile::Dev => "dev",
-            Profile::Prod => "prod",
-        }
-    }
-
-    /// Parses a profile name.
-    pub fn parse(name: &str) -> Result<Profile> {
-        Profile::ALL
-            .into_iter()
-            .find(|p| p.name() == name)
-            .ok_or_else(|| {
-                Error::Invalid(format!(
-                    "unknown profile `{name}`: use dev, default or prod"
-                ))
-            })
-    }
-}
-
-impl fmt::Display for Profile {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
+/// Which values profile to deploy: the same profiles `chart-values` checks.
+pub use chart_values::Profile;
 
 /// The Pod Security Standard the namespace enforces.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -323,7 +274,7 @@ impl DeployOptions {
     /// placeholder in a plan).
     fn value_args(&self, secrets_file: Option<&str>) -> Vec<String> {
         let mut args = Vec::new();
-        if let Some(file) = self.profile.values_file() {
+        if let Some(file) = self.profile.file_name() {
             args.push("--values".into());
             args.push(self.chart.join(file).display().to_string());
         }

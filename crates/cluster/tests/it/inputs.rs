@@ -89,11 +89,11 @@ fn secrets_debug_shows_which_are_set_never_the_values() {
 #[test]
 fn profiles() {
     for profile in Profile::ALL {
-        assert_eq!(Profile::parse(profile.name()).unwrap(), profile);
+        assert_eq!(profile.to_string().parse::<Profile>().unwrap(), profile);
     }
-    let err = Profile::parse("staging").unwrap_err().to_string();
+    let err = "staging".parse::<Profile>().unwrap_err();
     assert!(
-        err.contains("unknown profile `staging`: use dev, default or prod"),
+        err.contains("unknown profile `staging`: use default, dev or prod"),
         "{err}"
     );
 }

@@ -142,7 +142,7 @@ pub struct ChartArgs {
     pub chart: PathBuf,
     /// The values profile: dev (Minikube), default or prod.
     #[arg(long, default_value = "dev")]
-    pub profile: String,
+    pub profile: cluster::Profile,
     /// More values files, after the profile's.
     #[arg(short = 'f', long = "values")]
     pub values: Vec<PathBuf>,
@@ -161,7 +161,7 @@ impl ChartArgs {
     /// The deploy options, with image tags defaulting to the tree's content tags and secrets
     /// read from the environment (JWT_SECRET, POSTGRES_PASSWORD, OPENAI_API_KEY).
     pub fn deploy_options(&self) -> anyhow::Result<DeployOptions> {
-        let mut options = DeployOptions::new(&self.chart, cluster::Profile::parse(&self.profile)?);
+        let mut options = DeployOptions::new(&self.chart, self.profile);
         options.extra_values = self.values.clone();
         options.timeout = Duration::from_secs(self.timeout);
         options.secrets = cluster::Secrets::from_lookup(|key| std::env::var(key).ok())?;

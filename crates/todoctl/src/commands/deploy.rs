@@ -100,9 +100,8 @@ pub fn run(args: DeployArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
     };
 
     timed("preflight", &mut || {
-        let profile = args.chart.profile.clone();
         let mut config = preflight::Config::for_chart_profile(
-            &profile,
+            &args.chart.profile.to_string(),
             &args.target.minikube_profile,
             &args.chart.chart,
         )?;
@@ -182,7 +181,7 @@ pub fn run(args: DeployArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
     timed("chart check", &mut || {
         let check = CheckArgs {
             chart: args.chart.chart.clone(),
-            profile: vec![args.chart.profile.clone()],
+            profile: vec![args.chart.profile.to_string()],
             all: false,
             kube_version: "1.33".into(),
             helm: "helm".into(),
@@ -247,14 +246,14 @@ pub fn run(args: DeployArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
         })?;
     }
 
-    let url = if on_minikube && args.chart.profile == "dev" {
+    let url = if on_minikube && args.chart.profile == cluster::Profile::Dev {
         let ip = cluster::minikube::ip(&runner, "minikube", &args.target.minikube_profile)?;
         Some(format!("http://{ip}:30000"))
     } else {
         None
     };
     let summary = Summary {
-        profile: args.chart.profile.clone(),
+        profile: args.chart.profile.to_string(),
         context: cluster.target.context.clone(),
         steps,
         images: built,
