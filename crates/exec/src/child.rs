@@ -2,7 +2,7 @@ use std::time::Duration;
 
 use nix::sys::signal::Signal;
 
-use crate::runner::{io_error, signal_group, spawn_error};
+use crate::runner::{io_error, signal_group};
 use crate::{Cmd, Error, Output};
 
 /// A program running in the background, with its stdout and stderr captured.
@@ -17,12 +17,7 @@ pub struct Child {
 
 impl Child {
     pub(crate) fn start(cmd: &Cmd) -> Result<Child, Error> {
-        let handle = cmd
-            .expression()?
-            .stdout_capture()
-            .stderr_capture()
-            .start()
-            .map_err(|source| spawn_error(cmd, source))?;
+        let handle = cmd.start_captured()?;
         Ok(Child {
             cmd: cmd.clone(),
             handle,

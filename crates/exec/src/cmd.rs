@@ -174,6 +174,15 @@ impl Cmd {
             })
     }
 
+    /// Starts the command with stdout and stderr captured.
+    pub(crate) fn start_captured(&self) -> Result<duct::Handle, Error> {
+        self.expression()?
+            .stdout_capture()
+            .stderr_capture()
+            .start()
+            .map_err(|source| crate::runner::spawn_error(self, source))
+    }
+
     /// The duct expression for this command, in its own process group so that a timeout or
     /// kill reaches everything it started.
     pub(crate) fn expression(&self) -> Result<duct::Expression, Error> {

@@ -81,12 +81,7 @@ impl Runner {
         if self.recorded_instead(cmd) {
             return Ok(Output::default());
         }
-        let handle = cmd
-            .expression()?
-            .stdout_capture()
-            .stderr_capture()
-            .start()
-            .map_err(|source| spawn_error(cmd, source))?;
+        let handle = cmd.start_captured()?;
         let finished = match cmd.timeout_duration() {
             None => handle.wait().map(Some),
             Some(limit) => handle.wait_timeout(limit),
