@@ -586,74 +586,77 @@ fn credential_value(value: &str) -> bool {
 /// Names consumed by a pod: (kind, name, optional, path).
 fn pod_refs(pod: &PodRef<'_>) -> Vec<(&'static str, String, bool, String)> {
     let mut out = Vec::new();
+    let mut push = |kind: &'static str, name: String, optional: bool, path: String| {
+        out.push((kind, name, optional, path));
+    };
     let spec = pod.spec;
     let sp = &pod.spec_path;
     for (path, c, _) in all_containers(pod) {
         for (i, ef) in c.env_from.iter().flatten().enumerate() {
             if let Some(r) = &ef.config_map_ref {
-                out.push((
+                push(
                     "ConfigMap",
                     r.name.clone(),
                     r.optional == Some(true),
                     format!("{path}.envFrom[{i}].configMapRef"),
-                ));
+                );
             }
             if let Some(r) = &ef.secret_ref {
-                out.push((
+                push(
                     "Secret",
                     r.name.clone(),
                     r.optional == Some(true),
                     format!("{path}.envFrom[{i}].secretRef"),
-                ));
+                );
             }
         }
         for (i, e) in c.env.iter().flatten().enumerate() {
             let Some(vf) = &e.value_from else { continue };
             if let Some(r) = &vf.config_map_key_ref {
-                out.push((
+                push(
                     "ConfigMap",
                     r.name.clone(),
                     r.optional == Some(true),
                     format!("{path}.env[{i}].valueFrom.configMapKeyRef"),
-                ));
+                );
             }
             if let Some(r) = &vf.secret_key_ref {
-                out.push((
+                push(
                     "Secret",
                     r.name.clone(),
                     r.optional == Some(true),
                     format!("{path}.env[{i}].valueFrom.secretKeyRef"),
-                ));
+                );
             }
         }
     }
     for (i, v) in spec.volumes.iter().flatten().enumerate() {
         let vp = format!("{sp}.volumes[{i}]");
         if let Some(cm) = &v.config_map {
-            out.push((
+            push(
                 "ConfigMap",
                 cm.name.clone(),
                 cm.optional == Some(true),
                 format!("{vp}.configMap"),
-            ));
+            );
         }
         if let Some(s) = &v.secret
             && let Some(name) = &s.secret_name
         {
-            out.push((
+            push(
                 "Secret",
                 name.clone(),
                 s.optional == Some(true),
                 format!("{vp}.secret"),
-            ));
+            );
         }
         if let Some(p) = &v.persistent_volume_claim {
-            out.push((
+            push(
                 "PersistentVolumeClaim",
                 p.claim_name.clone(),
                 false,
                 format!("{vp}.persistentVolumeClaim"),
-            ));
+            );
         }
         for (j, src) in v
             .projected
@@ -662,30 +665,30 @@ fn pod_refs(pod: &PodRef<'_>) -> Vec<(&'static str, String, bool, String)> {
             .enumerate()
         {
             if let Some(cm) = &src.config_map {
-                out.push((
+                push(
                     "ConfigMap",
                     cm.name.clone(),
                     cm.optional == Some(true),
                     format!("{vp}.projected.sources[{j}].configMap"),
-                ));
+                );
             }
             if let Some(s) = &src.secret {
-                out.push((
+                push(
                     "Secret",
                     s.name.clone(),
                     s.optional == Some(true),
                     format!("{vp}.projected.sources[{j}].secret"),
-                ));
+                );
             }
         }
     }
     for (i, s) in spec.image_pull_secrets.iter().flatten().enumerate() {
-        out.push((
+        push(
             "Secret",
             s.name.clone(),
             false,
             format!("{sp}.imagePullSecrets[{i}]"),
-        ));
+        );
     }
     out
 }
