@@ -4,7 +4,7 @@
 set -euo pipefail
 
 missing=()
-for tool in helm helm3 kubectl hadolint podman buildah chromium chromedriver psql; do
+for tool in helm helm3 kubectl hadolint schemathesis podman buildah chromium chromedriver psql; do
   command -v "$tool" >/dev/null || missing+=("$tool")
 done
 if [ ${#missing[@]} -gt 0 ]; then

