@@ -19,6 +19,7 @@ use uuid::Uuid;
 
 use crate::app::{ApiJson, AppState};
 use crate::error::{Error, Result};
+use crate::text;
 
 /// Signing and verification keys plus the token lifetime.
 #[derive(Clone)]
@@ -209,12 +210,52 @@ fn dummy_hash() -> &'static str {
 #[serde(deny_unknown_fields)]
 pub struct RegisterRequest {
     /// Email address (case-insensitive, unique).
+    #[schema(schema_with = email_schema)]
     pub email: String,
     /// Password, 8–128 characters.
+    #[schema(schema_with = password_schema)]
     pub password: String,
     /// Display name, up to 100 characters.
     #[serde(default)]
+    #[schema(schema_with = name_schema)]
     pub name: Option<String>,
+}
+
+/// Longest email address, in characters.
+pub const MAX_EMAIL_CHARS: usize = 254;
+/// Password length bounds, in characters.
+pub const PASSWORD_CHARS: std::ops::RangeInclusive<usize> = 8..=128;
+/// Longest display name, in characters.
+pub const MAX_NAME_CHARS: usize = 100;
+
+fn email_schema() -> utoipa::openapi::Object {
+    text::string_schema(
+        "Email address, at most 254 characters: surrounding whitespace is trimmed and case is ignored; `local@domain` with no whitespace or control character, one `@`, and a domain containing a dot that neither starts nor ends with one",
+        0,
+        MAX_EMAIL_CHARS,
+        text::email_pattern(),
+        false,
+    )
+}
+
+fn password_schema() -> utoipa::openapi::Object {
+    text::string_schema(
+        "Password, 8–128 characters, no control character",
+        *PASSWORD_CHARS.start(),
+        *PASSWORD_CHARS.end(),
+        text::no_control_pattern(),
+        false,
+    )
+}
+
+fn name_schema() -> utoipa::openapi::Object {
+    text::string_schema(
+        "Display name, up to 100 characters; surrounding whitespace is trimmed, an empty one means none, and no control character",
+        0,
+        MAX_NAME_CHARS,
+        text::plain_pattern(),
+        true,
+    )
 }
 
 /// Login body.
@@ -236,10 +277,13 @@ pub struct AuthResponse {
     pub token: String,
 }
 
+/// Trims and lowercases an address; the length counts the address as sent.
 fn normalize_email(raw: &str) -> Result<String> {
     let email = raw.trim().to_lowercase();
-    let valid = email.chars().count() <= 254
-        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+    let valid = raw.chars().count() <= MAX_EMAIL_CHARS
+        && !email
+            .chars()
+            .any(|c| text::is_in(&[text::WHITESPACE, text::CONTROL], c))
         && matches!(email.split_once('@'), Some((local, domain)) if !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.') && !domain.contains('@'));
     if valid {
         Ok(email)
@@ -253,12 +297,12 @@ fn normalize_email(raw: &str) -> Result<String> {
 
 fn check_password(pw: &str) -> Result<()> {
     let n = pw.chars().count();
-    if !(8..=128).contains(&n) {
+    if !PASSWORD_CHARS.contains(&n) {
         return Err(Error::Validation(
             "password: must be 8 to 128 characters".to_owned(),
         ));
     }
-    if pw.chars().any(char::is_control) {
+    if pw.chars().any(|c| text::is_in(&[text::CONTROL], c)) {
         return Err(Error::Validation(
             "password: must not contain control characters".to_owned(),
         ));
@@ -267,7 +311,7 @@ fn check_password(pw: &str) -> Result<()> {
 }
 
 /// Create an account.
-#[utoipa::path(post, path = "/api/auth/register", tag = "auth",
+#[utoipa::path(post, path = "/api/auth/register", tag = "auth", operation_id = "register",
     request_body = RegisterRequest,
     responses(
         (status = 201, description = "Account created", body = AuthResponse),
@@ -280,14 +324,20 @@ pub async fn register(
 ) -> Result<(StatusCode, Json<AuthResponse>)> {
     let email = normalize_email(&req.email)?;
     check_password(&req.password)?;
-    let name = match req.name.as_deref().map(str::trim) {
-        None | Some("") => None,
-        Some(n) if n.chars().count() > 100 || n.chars().any(char::is_control) => {
-            return Err(Error::Validation(
-                "name: must be at most 100 characters without control characters".to_owned(),
-            ));
+    // Like the other text fields, the length counts the name as sent, before trimming.
+    let name = match req.name.as_deref() {
+        None => None,
+        Some(raw)
+            if raw.chars().count() > MAX_NAME_CHARS
+                || raw.trim().chars().any(|c| text::is_in(&[text::CONTROL], c)) =>
+        {
+            return Err(Error::Validation(format!(
+                "name: must be at most {MAX_NAME_CHARS} characters without control characters"
+            )));
         }
-        Some(n) => Some(n.to_owned()),
+        Some(raw) => Some(raw.trim())
+            .filter(|n| !n.is_empty())
+            .map(str::to_owned),
     };
     state.require_ready()?;
     let hash = hash_password(req.password).await?;
@@ -315,7 +365,7 @@ pub async fn register(
 }
 
 /// Sign in.
-#[utoipa::path(post, path = "/api/auth/login", tag = "auth",
+#[utoipa::path(post, path = "/api/auth/login", tag = "auth", operation_id = "login",
     request_body = LoginRequest,
     responses(
         (status = 200, description = "Signed in", body = AuthResponse),

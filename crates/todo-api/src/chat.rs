@@ -14,6 +14,7 @@ use crate::agent::HistoryMessage;
 use crate::app::{ApiJson, ApiPath, AppState};
 use crate::auth::CurrentUser;
 use crate::error::{Error, Result};
+use crate::text;
 use crate::tools::{ToolCall, Tools};
 
 /// Longest chat message, in characters.
@@ -25,10 +26,11 @@ const HISTORY_LIMIT: i64 = 20;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChatRequest {
-    /// Continue this conversation; omit to start a new one.
+    /// Continue this conversation; omit (or null) to start a new one.
     #[serde(default)]
     pub conversation_id: Option<i64>,
     /// The user's message, 1–4000 characters.
+    #[schema(schema_with = message_schema)]
     pub message: String,
 }
 
@@ -74,17 +76,26 @@ pub struct Message {
     pub created_at: DateTime<Utc>,
 }
 
+fn message_schema() -> utoipa::openapi::Object {
+    text::string_schema(
+        "The user's message, 1–4000 characters; surrounding whitespace is trimmed, and what remains is not empty and has no control character but tab, line feed and carriage return",
+        1,
+        MAX_MESSAGE_CHARS,
+        text::non_blank_multi_line_pattern(),
+        false,
+    )
+}
+
+/// Trims and checks a message; the length counts the message as sent.
 fn validate_message(raw: &str) -> Result<&str> {
     let m = raw.trim();
-    let n = m.chars().count();
-    if n == 0 || n > MAX_MESSAGE_CHARS {
+    let n = raw.chars().count();
+    if m.is_empty() || n > MAX_MESSAGE_CHARS {
         return Err(Error::Validation(format!(
             "message: must be 1 to {MAX_MESSAGE_CHARS} characters (got {n})"
         )));
     }
-    if m.chars()
-        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
-    {
+    if m.chars().any(|c| text::is_in(&[text::TEXT_CONTROL], c)) {
         return Err(Error::Validation(
             "message: must not contain control characters".to_owned(),
         ));
@@ -105,12 +116,14 @@ async fn owned_conversation(pool: &PgPool, user: Uuid, id: i64) -> Result<()> {
 }
 
 /// Send a message to the agent.
-#[utoipa::path(post, path = "/api/{user_id}/chat", tag = "chat",
+#[utoipa::path(post, path = "/api/{user_id}/chat", tag = "chat", operation_id = "chat",
     params(("user_id" = Uuid, Path)),
     request_body = ChatRequest,
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The agent's reply", body = ChatResponse),
+        (status = 200, description = "The agent's reply", body = ChatResponse, links(
+            ("list_messages" = (operation_id = "list_messages", parameters(("user_id" = "$request.path.user_id"), ("id" = "$response.body#/conversation_id")))),
+        )),
         (status = 404, description = "No such conversation for this user", body = crate::error::ErrorBody),
         (status = 422, description = "Invalid message", body = crate::error::ErrorBody),
     ))]
@@ -186,7 +199,7 @@ pub async fn chat_handler(
 }
 
 /// The user's conversations, most recent first.
-#[utoipa::path(get, path = "/api/{user_id}/conversations", tag = "chat",
+#[utoipa::path(get, path = "/api/{user_id}/conversations", tag = "chat", operation_id = "list_conversations",
     params(("user_id" = Uuid, Path)),
     security(("bearer" = [])),
     responses((status = 200, description = "Conversations", body = [Conversation])))]
@@ -209,7 +222,7 @@ pub async fn conversations_handler(
 }
 
 /// The messages of one conversation, oldest first.
-#[utoipa::path(get, path = "/api/{user_id}/conversations/{id}/messages", tag = "chat",
+#[utoipa::path(get, path = "/api/{user_id}/conversations/{id}/messages", tag = "chat", operation_id = "list_messages",
     params(("user_id" = Uuid, Path), ("id" = i64, Path)),
     security(("bearer" = [])),
     responses(

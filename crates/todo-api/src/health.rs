@@ -36,7 +36,7 @@ pub struct Health {
 }
 
 /// Liveness: the process answers. Never touches the database.
-#[utoipa::path(get, path = "/healthz", tag = "health",
+#[utoipa::path(get, path = "/healthz", tag = "health", operation_id = "healthz",
     responses((status = 200, description = "Alive", body = Probe)))]
 pub async fn healthz() -> Json<Probe> {
     Json(Probe {
@@ -58,7 +58,7 @@ async fn database_state(state: &AppState) -> &'static str {
 }
 
 /// Readiness: the database answers and the migrations are applied.
-#[utoipa::path(get, path = "/readyz", tag = "health",
+#[utoipa::path(get, path = "/readyz", tag = "health", operation_id = "readyz",
     responses(
         (status = 200, description = "Ready", body = Probe),
         (status = 503, description = "Database unreachable or not migrated", body = Probe),
@@ -83,7 +83,7 @@ pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Probe>) 
 }
 
 /// Health summary for dashboards and the UI.
-#[utoipa::path(get, path = "/api/health", tag = "health",
+#[utoipa::path(get, path = "/api/health", tag = "health", operation_id = "api_health",
     responses((status = 200, description = "Health summary", body = Health)))]
 pub async fn api_health(State(state): State<AppState>) -> Json<Health> {
     let database = database_state(&state).await;

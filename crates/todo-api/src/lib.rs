@@ -18,6 +18,7 @@ pub mod mcp;
 pub mod openapi;
 pub mod server;
 pub mod tasks;
+pub mod text;
 pub mod tools;
 
 pub use config::{Config, ServeArgs};

@@ -12,6 +12,7 @@ use uuid::Uuid;
 use crate::app::{ApiJson, ApiPath, ApiQuery, AppState};
 use crate::auth::CurrentUser;
 use crate::error::{Error, Result};
+use crate::text;
 
 /// Longest title, in characters.
 pub const MAX_TITLE_CHARS: usize = 200;
@@ -62,36 +63,29 @@ impl StatusFilter {
     }
 }
 
-/// Zero-width and other format characters that render as nothing.
-fn is_invisible(c: char) -> bool {
-    matches!(c, '\u{200B}'..='\u{200F}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}' | '\u{00AD}' | '\u{034F}' | '\u{180E}')
-}
-
-/// Bidirectional embedding / override / isolate controls (used to spoof displayed text).
-fn is_bidi_control(c: char) -> bool {
-    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
-}
-
-/// Trims and checks a title; the error names the field and the rule.
+/// Trims and checks a title; the error names the field and the rule. The length counts the
+/// title as sent, so the document's `maxLength` is the whole rule.
 pub fn validate_title(raw: &str) -> Result<String> {
     let t = raw.trim();
-    let n = t.chars().count();
-    if n == 0 || n > MAX_TITLE_CHARS {
+    let n = raw.chars().count();
+    if t.is_empty() || n > MAX_TITLE_CHARS {
         return Err(Error::Validation(format!(
             "title: must be 1 to {MAX_TITLE_CHARS} characters (got {n})"
         )));
     }
-    if t.chars().any(char::is_control) {
+    if t.chars().any(|c| text::is_in(&[text::CONTROL], c)) {
         return Err(Error::Validation(
             "title: must not contain control characters or line breaks".to_owned(),
         ));
     }
-    if t.chars().any(is_bidi_control) {
+    if t.chars().any(|c| text::is_in(&[text::BIDI], c)) {
         return Err(Error::Validation(
             "title: must not contain bidirectional override characters".to_owned(),
         ));
     }
-    if t.chars().all(|c| c.is_whitespace() || is_invisible(c)) {
+    if t.chars()
+        .all(|c| text::is_in(&[text::WHITESPACE, text::INVISIBLE], c))
+    {
         return Err(Error::Validation(
             "title: must contain at least one visible character".to_owned(),
         ));
@@ -99,28 +93,24 @@ pub fn validate_title(raw: &str) -> Result<String> {
     Ok(t.to_owned())
 }
 
-/// Checks a description; empty means none.
+/// Checks a description; empty means none. Like titles, the length counts the text as sent.
 pub fn validate_description(raw: Option<&str>) -> Result<Option<String>> {
-    let Some(d) = raw.map(str::trim) else {
+    let Some(raw) = raw else {
         return Ok(None);
     };
-    if d.is_empty() {
-        return Ok(None);
-    }
-    let n = d.chars().count();
+    let n = raw.chars().count();
+    let d = raw.trim();
     if n > MAX_DESCRIPTION_CHARS {
         return Err(Error::Validation(format!(
             "description: must be at most {MAX_DESCRIPTION_CHARS} characters (got {n})"
         )));
     }
-    if d.chars()
-        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
-    {
+    if d.chars().any(|c| text::is_in(&[text::TEXT_CONTROL], c)) {
         return Err(Error::Validation(
             "description: must not contain control characters".to_owned(),
         ));
     }
-    Ok(Some(d.to_owned()))
+    Ok((!d.is_empty()).then(|| d.to_owned()))
 }
 
 fn not_found(id: i64) -> Error {
@@ -228,9 +218,43 @@ pub async fn delete(pool: &PgPool, user: Uuid, id: i64) -> Result<Task> {
 /// Query of the list route.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
-    /// `all` (default), `pending` or `completed`.
-    pub status: Option<String>,
+    /// Which tasks to list (default `all`).
+    pub status: Option<StatusFilter>,
+}
+
+fn title_schema() -> utoipa::openapi::Object {
+    text::string_schema(
+        "Title, 1–200 characters; surrounding whitespace is trimmed, and what remains has no control or bidirectional-override character and at least one visible one",
+        1,
+        MAX_TITLE_CHARS,
+        text::one_line_pattern(),
+        false,
+    )
+}
+
+fn new_title_schema() -> utoipa::openapi::Object {
+    let mut schema = title_schema();
+    schema.schema_type = utoipa::openapi::schema::SchemaType::from_iter([
+        utoipa::openapi::Type::String,
+        utoipa::openapi::Type::Null,
+    ]);
+    schema.description = Some(format!(
+        "New title (null or absent: unchanged). {}",
+        schema.description.unwrap_or_default()
+    ));
+    schema
+}
+
+fn description_schema() -> utoipa::openapi::Object {
+    text::string_schema(
+        "Description, up to 1000 characters; surrounding whitespace is trimmed, an empty one means none, and no control character but tab, line feed and carriage return",
+        0,
+        MAX_DESCRIPTION_CHARS,
+        text::multi_line_pattern(),
+        true,
+    )
 }
 
 /// Body of task creation.
@@ -238,9 +262,11 @@ pub struct ListQuery {
 #[serde(deny_unknown_fields)]
 pub struct CreateTask {
     /// Title, 1–200 characters.
+    #[schema(schema_with = title_schema)]
     pub title: String,
     /// Optional description, up to 1000 characters.
     #[serde(default)]
+    #[schema(schema_with = description_schema)]
     pub description: Option<String>,
 }
 
@@ -250,51 +276,48 @@ pub struct CreateTask {
 pub struct UpdateTask {
     /// New title.
     #[serde(default)]
+    #[schema(schema_with = new_title_schema)]
     pub title: Option<String>,
     /// New description (empty string clears it).
     #[serde(default)]
+    #[schema(schema_with = description_schema)]
     pub description: Option<String>,
-    /// New completion state.
+    /// New completion state (null or absent: unchanged).
     #[serde(default)]
     pub completed: Option<bool>,
 }
 
 /// List the user's tasks.
-#[utoipa::path(get, path = "/api/{user_id}/tasks", tag = "tasks",
+#[utoipa::path(get, path = "/api/{user_id}/tasks", tag = "tasks", operation_id = "list_tasks",
     params(("user_id" = Uuid, Path, description = "The signed-in user's id"), ListQuery),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Tasks, oldest first", body = [Task]),
-        (status = 400, description = "Bad status filter", body = crate::error::ErrorBody),
-        (status = 401, description = "Missing or invalid token", body = crate::error::ErrorBody),
-        (status = 403, description = "Path user is not the token's subject", body = crate::error::ErrorBody),
+        (status = 400, description = "Bad status filter or an unknown query parameter", body = crate::error::ErrorBody),
     ))]
 pub async fn list_handler(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<Vec<Task>>> {
-    let filter = match q.status.as_deref() {
-        None => StatusFilter::All,
-        Some(s) => StatusFilter::parse(s).ok_or_else(|| {
-            Error::BadRequest(format!(
-                "status: must be all, pending or completed (got {:?})",
-                s.chars().take(40).collect::<String>()
-            ))
-        })?,
-    };
     state.require_ready()?;
-    Ok(Json(list(&state.pool, user, filter).await?))
+    Ok(Json(
+        list(&state.pool, user, q.status.unwrap_or_default()).await?,
+    ))
 }
 
 /// Create a task.
-#[utoipa::path(post, path = "/api/{user_id}/tasks", tag = "tasks",
+#[utoipa::path(post, path = "/api/{user_id}/tasks", tag = "tasks", operation_id = "create_task",
     params(("user_id" = Uuid, Path, description = "The signed-in user's id")),
     request_body = CreateTask,
     security(("bearer" = [])),
     responses(
-        (status = 201, description = "Created", body = Task),
-        (status = 422, description = "Invalid field", body = crate::error::ErrorBody),
+        (status = 201, description = "Created", body = Task, links(
+            ("get_task" = (operation_id = "get_task", parameters(("user_id" = "$request.path.user_id"), ("id" = "$response.body#/id")))),
+            ("update_task" = (operation_id = "update_task", parameters(("user_id" = "$request.path.user_id"), ("id" = "$response.body#/id")))),
+            ("complete_task" = (operation_id = "complete_task", parameters(("user_id" = "$request.path.user_id"), ("id" = "$response.body#/id")))),
+            ("delete_task" = (operation_id = "delete_task", parameters(("user_id" = "$request.path.user_id"), ("id" = "$response.body#/id")))),
+        )),
     ))]
 pub async fn create_handler(
     State(state): State<AppState>,
@@ -309,7 +332,7 @@ pub async fn create_handler(
 }
 
 /// Get one task.
-#[utoipa::path(get, path = "/api/{user_id}/tasks/{id}", tag = "tasks",
+#[utoipa::path(get, path = "/api/{user_id}/tasks/{id}", tag = "tasks", operation_id = "get_task",
     params(("user_id" = Uuid, Path), ("id" = i64, Path)),
     security(("bearer" = [])),
     responses(
@@ -326,7 +349,7 @@ pub async fn get_handler(
 }
 
 /// Update a task (any subset of title, description, completed).
-#[utoipa::path(put, path = "/api/{user_id}/tasks/{id}", tag = "tasks",
+#[utoipa::path(put, path = "/api/{user_id}/tasks/{id}", tag = "tasks", operation_id = "update_task",
     params(("user_id" = Uuid, Path), ("id" = i64, Path)),
     request_body = UpdateTask,
     security(("bearer" = [])),
@@ -351,7 +374,7 @@ pub async fn update_handler(
 }
 
 /// Delete a task.
-#[utoipa::path(delete, path = "/api/{user_id}/tasks/{id}", tag = "tasks",
+#[utoipa::path(delete, path = "/api/{user_id}/tasks/{id}", tag = "tasks", operation_id = "delete_task",
     params(("user_id" = Uuid, Path), ("id" = i64, Path)),
     security(("bearer" = [])),
     responses(
@@ -368,7 +391,7 @@ pub async fn delete_handler(
 }
 
 /// Mark a task completed.
-#[utoipa::path(patch, path = "/api/{user_id}/tasks/{id}/complete", tag = "tasks",
+#[utoipa::path(patch, path = "/api/{user_id}/tasks/{id}/complete", tag = "tasks", operation_id = "complete_task",
     params(("user_id" = Uuid, Path), ("id" = i64, Path)),
     security(("bearer" = [])),
     responses(

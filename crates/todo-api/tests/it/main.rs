@@ -11,4 +11,5 @@ mod llm;
 mod mcp;
 mod openapi;
 mod ops;
+mod schemathesis;
 mod tasks;
