@@ -13,6 +13,8 @@
 //!    which a cross-site HTML form cannot send.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
@@ -26,8 +28,11 @@ use crate::config::backend_target;
 use crate::errors::{backend_unavailable, json_error};
 use crate::session::{self, Session};
 
-/// Largest sign-in/sign-up request we read (they are tiny JSON objects).
-const AUTH_REQUEST_LIMIT: usize = 64 * 1024;
+/// Largest request body passed to the backend: todo-api's own limit (its `app::MAX_BODY_BYTES`;
+/// the proxy tests pin the two together at the boundary). The proxy enforces it itself, so an
+/// oversized body gets a 413 in the API's error shape instead of racing the backend's early close
+/// (which the browser would see as a 502).
+pub const MAX_REQUEST_BODY_BYTES: usize = 64 * 1024;
 /// Largest sign-in/sign-up answer we read from the backend.
 const AUTH_RESPONSE_LIMIT: usize = 1024 * 1024;
 
@@ -209,6 +214,44 @@ fn upstream_error(req_headers: &HeaderMap, err: &reqwest::Error) -> Response {
     backend_unavailable(req_headers, status)
 }
 
+fn body_too_large() -> Response {
+    json_error(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+        &format!("The request body is larger than {MAX_REQUEST_BODY_BYTES} bytes."),
+    )
+}
+
+/// A declared `Content-Length` over the limit: refused before a byte of the body is read.
+fn declares_too_large(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .is_some_and(|n| n > MAX_REQUEST_BODY_BYTES as u64)
+}
+
+/// The request body as a stream that counts what passes and breaks off, raising `over`, at the
+/// first chunk past the limit (bodies without a `Content-Length` are only known while streaming).
+fn limited_stream(
+    body: Body,
+    over: Arc<AtomicBool>,
+) -> impl futures::Stream<Item = Result<bytes::Bytes, std::io::Error>> {
+    let mut seen = 0usize;
+    body.into_data_stream()
+        .map_err(std::io::Error::other)
+        .and_then(move |chunk| {
+            seen = seen.saturating_add(chunk.len());
+            let result = if seen > MAX_REQUEST_BODY_BYTES {
+                over.store(true, Ordering::Release);
+                Err(std::io::Error::other("request body over the limit"))
+            } else {
+                Ok(chunk)
+            };
+            std::future::ready(result)
+        })
+}
+
 /// `ANY /api/{*rest}`: stream the request to the backend and its answer back.
 pub async fn proxy(State(app): State<AppState>, req: Request) -> Response {
     let peer = peer_of(&req);
@@ -239,17 +282,28 @@ pub async fn proxy(State(app): State<AppState>, req: Request) -> Response {
         headers.insert(header::AUTHORIZATION, v);
     }
 
+    if declares_too_large(&parts.headers) {
+        return body_too_large();
+    }
     let has_body = parts.headers.contains_key(header::CONTENT_LENGTH)
         || parts.headers.contains_key(header::TRANSFER_ENCODING);
     let mut upstream = app
         .client
         .request(parts.method.clone(), url)
         .headers(headers);
+    let over_limit = Arc::new(AtomicBool::new(false));
     if has_body {
-        upstream = upstream.body(reqwest::Body::wrap_stream(body.into_data_stream()));
+        upstream = upstream.body(reqwest::Body::wrap_stream(limited_stream(
+            body,
+            over_limit.clone(),
+        )));
     }
 
-    let resp = match upstream.send().await {
+    let sent = upstream.send().await;
+    if over_limit.load(Ordering::Acquire) {
+        return body_too_large();
+    }
+    let resp = match sent {
         Ok(resp) => resp,
         Err(err) => return upstream_error(&parts.headers, &err),
     };
@@ -314,12 +368,11 @@ pub async fn auth(app: AppState, kind: AuthKind, req: Request) -> Response {
             "Send the form as JSON (Content-Type: application/json).",
         );
     }
-    let Ok(bytes) = axum::body::to_bytes(body, AUTH_REQUEST_LIMIT).await else {
-        return json_error(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
-            "The sign-in request is too large.",
-        );
+    if declares_too_large(&parts.headers) {
+        return body_too_large();
+    }
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_REQUEST_BODY_BYTES).await else {
+        return body_too_large();
     };
 
     let url = backend_target(&app.config.backend_url, kind.path());

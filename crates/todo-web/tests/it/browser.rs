@@ -154,6 +154,33 @@ impl Page {
         }
     }
 
+    /// Runs axe-core (every rule of its default set) on the page as it is and fails with each
+    /// violation's rule, impact and elements; keeps a screenshot of the screen it judged.
+    async fn assert_accessible(&self, screen: &str) {
+        self.shot(&format!("a11y-{screen}")).await;
+        let loaded = self.js("return typeof window.axe === 'object'").await;
+        if loaded != json!(true) {
+            self.js(&format!("{}\nreturn true;", axe_source())).await;
+        }
+        let result = self
+            .c
+            .execute_async(
+                "const done = arguments[arguments.length - 1];\
+                 axe.run(document, {resultTypes: ['violations']})\
+                   .then(r => done(r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,\
+                     nodes: v.nodes.map(n => n.target.join(' '))}))))\
+                   .catch(e => done({error: String(e)}));",
+                vec![],
+            )
+            .await
+            .unwrap_or_else(|e| panic!("running axe-core on {screen}: {e}"));
+        assert_eq!(
+            result,
+            json!([]),
+            "axe-core violations on the {screen} screen"
+        );
+    }
+
     async fn type_into(&self, id: &str, text: &str) {
         let el = self
             .c
@@ -204,6 +231,20 @@ impl Page {
         )
         .await;
     }
+}
+
+/// axe-core's built bundle, from the npm install `scripts/install-tools.sh` makes in .tools/npm.
+fn axe_source() -> &'static str {
+    static SOURCE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    SOURCE.get_or_init(|| {
+        let path = workspace_root().join(".tools/npm/node_modules/axe-core/axe.min.js");
+        std::fs::read_to_string(&path).unwrap_or_else(|e| {
+            panic!(
+                "axe-core is not installed at {} ({e}): run scripts/install-tools.sh",
+                path.display()
+            )
+        })
+    })
 }
 
 /// A browser session; chromedriver (and its Chromium) die with `_driver`.
@@ -265,6 +306,7 @@ async fn error_states_are_shown_clearly_in_chromium() {
         "const e = document.getElementById('auth-error'); return !e.hidden && e.textContent.trim().length > 0",
     )
     .await;
+    page.assert_accessible("e-mail-taken").await;
     assert_eq!(
         page.js("return document.getElementById('app-view').hidden")
             .await,
@@ -296,6 +338,7 @@ async fn error_states_are_shown_clearly_in_chromium() {
     )
     .await;
     page.shot("10-validation").await;
+    page.assert_accessible("task-validation").await;
 
     // Session expired: the backend refuses the token, the page says so and asks to sign in.
     page.c
@@ -315,6 +358,7 @@ async fn error_states_are_shown_clearly_in_chromium() {
     )
     .await;
     page.shot("11-session-expired").await;
+    page.assert_accessible("session-expired").await;
 
     // Backend down: a clear banner instead of a silent failure.
     page.type_into("auth-email", "taken@example.com").await;
@@ -334,6 +378,29 @@ async fn error_states_are_shown_clearly_in_chromium() {
     )
     .await;
     page.shot("12-backend-down").await;
+    page.assert_accessible("backend-down").await;
+
+    // The pages todo-web serves for navigations it cannot answer with the app.
+    page.c
+        .goto(&format!("{}/api/tasks", stack.web.base))
+        .await
+        .expect("navigate to an API URL while the backend is down");
+    page.wait_for(
+        "the service-unavailable page",
+        "return document.body.classList.contains('error-page')",
+    )
+    .await;
+    page.assert_accessible("service-unavailable-page").await;
+    page.c
+        .goto(&format!("{}/no-such-page", stack.web.base))
+        .await
+        .expect("navigate to an unknown page");
+    page.wait_for(
+        "the not-found page",
+        "return document.body.classList.contains('error-page') && document.title.startsWith('Page not found')",
+    )
+    .await;
+    page.assert_accessible("not-found-page").await;
     browser
         .page
         .c
@@ -354,6 +421,7 @@ async fn journey(page: &Page, stack: &Stack) {
     )
     .await;
     page.shot("01-sign-in").await;
+    page.assert_accessible("sign-in").await;
 
     // Sign up (the tab is a real button; the form submits with Enter).
     page.click("#tab-signup").await;
@@ -372,6 +440,7 @@ async fn journey(page: &Page, stack: &Stack) {
         "const e = document.getElementById('auth-error'); return !e.hidden && e.textContent.includes('8 characters')",
     )
     .await;
+    page.assert_accessible("sign-up-with-error").await;
     page.type_into("auth-password", &format!("analytical engine{ENTER}"))
         .await;
     page.wait_for(
@@ -384,6 +453,7 @@ async fn journey(page: &Page, stack: &Stack) {
         "return !document.getElementById('task-empty').hidden",
     )
     .await;
+    page.assert_accessible("empty-tasks-and-chat-welcome").await;
 
     // The bearer token is not readable by scripts.
     assert_eq!(page.js("return document.cookie").await, json!(""));
@@ -442,6 +512,7 @@ async fn journey(page: &Page, stack: &Stack) {
     )
     .await;
     page.shot("02-signed-in").await;
+    page.assert_accessible("tasks-and-chat").await;
 
     // Filters.
     page.click("button.filter[data-filter='pending']").await;
@@ -508,6 +579,7 @@ async fn journey(page: &Page, stack: &Stack) {
     )
     .await;
     page.shot("04-after-reload").await;
+    page.assert_accessible("chat-history").await;
 
     // The same page on a phone-sized screen.
     page.c.set_window_size(390, 844).await.expect("phone size");
@@ -517,6 +589,7 @@ async fn journey(page: &Page, stack: &Stack) {
     )
     .await;
     page.shot("05-phone").await;
+    page.assert_accessible("phone").await;
     page.c
         .set_window_size(1280, 900)
         .await
@@ -559,4 +632,5 @@ async fn journey(page: &Page, stack: &Stack) {
     let body = page.js("return document.body.innerText").await;
     assert!(!body.as_str().unwrap().contains("annual report"), "{body}");
     page.shot("06-signed-out").await;
+    page.assert_accessible("signed-out").await;
 }

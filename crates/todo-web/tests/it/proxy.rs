@@ -509,9 +509,8 @@ async fn large_request_and_response_bodies_stream_through() {
     let created: Value = res.json().await.unwrap();
     assert_eq!(created["description"].as_str().unwrap().len(), 900);
 
-    // Bigger than the backend accepts at all (64 KiB): its own 413 comes back, not a proxy
-    // failure. (Far bigger bodies race the backend's early close: hyper then reports a reset
-    // and the page gets our 502 instead of the backend's 413.)
+    // Bigger than the backend accepts at all (64 KiB): a 413, not a proxy failure (see
+    // bodies_over_the_api_limit_get_the_proxys_413_before_being_read).
     let huge = vec![b' '; 150 * 1024];
     let res = http()
         .post(web.url(&tasks_url))
@@ -566,4 +565,131 @@ async fn a_backend_slower_than_the_timeout_gives_504() {
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["error"]["code"], "backend_timeout", "{body}");
     hold.abort();
+}
+
+/// Sends a request head and part of its body over a raw connection, never finishing the body,
+/// and reads the answer's status line and body: only a server that answers before reading the
+/// whole body answers at all.
+async fn answer_to_unfinished_body(web: &Web, head: &str, body_part: &[u8]) -> (u16, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = web.base.trim_start_matches("http://");
+    let mut conn = tokio::net::TcpStream::connect(addr).await.unwrap();
+    conn.write_all(head.as_bytes()).await.unwrap();
+    // The peer may answer and close while we write; what it answered is what counts.
+    let _ = conn.write_all(body_part).await;
+    let mut answer = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        let n = conn.read(&mut buf).await.unwrap_or(0);
+        answer.extend_from_slice(&buf[..n]);
+        let text = String::from_utf8_lossy(&answer);
+        if n == 0 || text.contains("\r\n\r\n") && text.trim_end().ends_with('}') {
+            break;
+        }
+    }
+    let text = String::from_utf8_lossy(&answer).into_owned();
+    let status = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    (status, body)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bodies_over_the_api_limit_get_the_proxys_413_before_being_read() {
+    let stack = Stack::start().await;
+    let web = &stack.web;
+    let user = register(web, "limit@example.com").await;
+    let tasks_url = format!("/api/{}/tasks", user.user_id);
+    let limit = todo_web::proxy::MAX_REQUEST_BODY_BYTES;
+
+    // A JSON body of exactly `len` bytes whose description breaks the backend's rule, so the
+    // backend's 422 proves the body reached it whole.
+    let body_of_len = |len: usize| {
+        let frame = json!({"title": "t", "description": ""}).to_string().len();
+        let body = json!({"title": "t", "description": "d".repeat(len - frame)}).to_string();
+        assert_eq!(body.len(), len);
+        body
+    };
+    let post = |url: String, body: String| {
+        http()
+            .post(url)
+            .header("cookie", &user.cookie)
+            .header("x-csrf-token", &user.csrf)
+            .header("content-type", "application/json")
+            .body(body)
+    };
+
+    // The boundary, which pins the proxy's limit to the backend's: the largest body the proxy
+    // passes is one the backend reads (422 for the description, not 413)...
+    let res = post(web.url(&tasks_url), body_of_len(limit))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422, "{:?}", res.text().await);
+    // ...and one byte more is one the backend refuses itself.
+    let res = http()
+        .post(format!("{}{tasks_url}", stack.backend.url))
+        .bearer_auth(token_of(&user.cookie))
+        .header("content-type", "application/json")
+        .body(body_of_len(limit + 1))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 413, "{:?}", res.text().await);
+
+    // Through the proxy, one byte over is the proxy's own 413 (todo-api's answers carry an
+    // x-request-id; the proxy's own do not).
+    let res = post(web.url(&tasks_url), body_of_len(limit + 1))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 413);
+    assert!(
+        res.headers().get("x-request-id").is_none(),
+        "{:?}",
+        res.headers()
+    );
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "payload_too_large", "{body}");
+
+    // Far over the limit, declared: answered before the body is sent at all.
+    let cookie_head = format!(
+        "Host: {host}\r\nCookie: {cookie}\r\nX-CSRF-Token: {csrf}\r\nContent-Type: application/json\r\n",
+        host = web.base.trim_start_matches("http://"),
+        cookie = user.cookie,
+        csrf = user.csrf,
+    );
+    for path in [tasks_url.as_str(), "/api/auth/login"] {
+        let head = format!(
+            "POST {path} HTTP/1.1\r\n{cookie_head}Content-Length: {}\r\n\r\n",
+            50 * 1024 * 1024
+        );
+        let (status, body) = answer_to_unfinished_body(web, &head, b"{\"title\":").await;
+        assert_eq!(status, 413, "{path}: {body}");
+        let body: Value = serde_json::from_str(&body).unwrap_or_default();
+        assert_eq!(body["error"]["code"], "payload_too_large", "{path}: {body}");
+    }
+
+    // Far over the limit, chunked (no length known): counted while streaming and answered once
+    // past the limit, though the body never ends.
+    let mut chunks = Vec::new();
+    for _ in 0..40 {
+        chunks.extend_from_slice(format!("{:x}\r\n", 4096).as_bytes());
+        chunks.extend_from_slice(&[b' '; 4096]);
+        chunks.extend_from_slice(b"\r\n");
+    }
+    for path in [tasks_url.as_str(), "/api/auth/login"] {
+        let head =
+            format!("POST {path} HTTP/1.1\r\n{cookie_head}Transfer-Encoding: chunked\r\n\r\n");
+        let (status, body) = answer_to_unfinished_body(web, &head, &chunks).await;
+        assert_eq!(status, 413, "{path}: {body}");
+        let body: Value = serde_json::from_str(&body).unwrap_or_default();
+        assert_eq!(body["error"]["code"], "payload_too_large", "{path}: {body}");
+    }
 }
