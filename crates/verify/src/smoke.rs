@@ -9,7 +9,8 @@ use std::time::Duration;
 
 use reqwest::blocking::{Client, Response};
 use reqwest::header::{CONTENT_TYPE, COOKIE, SET_COOKIE};
-use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::step::{Progress, Step, write_steps};
@@ -93,27 +94,78 @@ fn snippet(text: &str) -> String {
     t.replace('\n', " ")
 }
 
-/// Items of a list answer: a bare array or an object holding one (`tasks`, `items`, ...).
-fn items(v: &Value) -> Vec<Value> {
-    if let Some(a) = v.as_array() {
-        return a.clone();
-    }
-    for key in ["tasks", "items", "messages", "conversations", "data"] {
-        if let Some(a) = v.get(key).and_then(Value::as_array) {
-            return a.clone();
-        }
-    }
-    Vec::new()
+// The answers the journey reads, exactly as DESIGN §4 and todo-api's handlers name their fields
+// (sign-in answers as todo-web rewrites them: the token moves into the cookie, a CSRF token
+// joins). List routes answer bare arrays. A renamed or missing field fails the step with the
+// field's name; fields the journey does not read may come and go.
+
+/// `POST /api/auth/register|login` through todo-web.
+#[derive(Debug, Deserialize)]
+struct SignedIn {
+    user_id: String,
+    csrf_token: String,
 }
 
-fn id_of(v: &Value) -> Option<String> {
-    ["id", "task_id"]
-        .iter()
-        .find_map(|k| v.get(*k))
-        .map(|id| match id {
-            Value::String(s) => s.clone(),
-            other => other.to_string(),
-        })
+/// A task (`POST/GET/PATCH .../tasks...`).
+#[derive(Debug, Clone, Deserialize)]
+struct Task {
+    id: i64,
+    title: String,
+    completed: bool,
+}
+
+/// `POST /api/{user_id}/chat`.
+#[derive(Debug, Deserialize)]
+struct ChatAnswer {
+    conversation_id: i64,
+    #[allow(dead_code)] // required by the contract; the journey only checks that it is there
+    response: String,
+    tool_calls: Vec<ToolCall>,
+}
+
+/// One entry of `tool_calls`.
+#[derive(Debug, Deserialize)]
+struct ToolCall {
+    name: String,
+}
+
+/// One entry of `GET /api/{user_id}/conversations`.
+#[derive(Debug, Deserialize)]
+struct Conversation {
+    #[allow(dead_code)] // required by the contract
+    id: i64,
+}
+
+/// One entry of `GET /api/{user_id}/conversations/{id}/messages`.
+#[derive(Debug, Deserialize)]
+struct Message {
+    role: String,
+    content: String,
+}
+
+/// `GET /api/health`.
+#[derive(Debug, Deserialize)]
+struct Health {
+    status: String,
+    database: String,
+    version: String,
+}
+
+/// Reads an answer as the contract's type; the error names the route and the field.
+fn parse<T: DeserializeOwned>(v: Value, what: &str) -> Result<T, String> {
+    let shown = snippet(&v.to_string());
+    serde_path_to_error::deserialize(v).map_err(|e| {
+        let at = e.path().to_string();
+        let place = if at == "." {
+            String::new()
+        } else {
+            format!(" at `{at}`")
+        };
+        format!(
+            "{what}: the answer does not match the API contract{place}: {}: {shown}",
+            e.inner()
+        )
+    })
 }
 
 impl Session {
@@ -153,14 +205,14 @@ impl Session {
         req.send().map_err(|e| format!("{method} {path}: {e}"))
     }
 
-    fn call(
+    fn call<T: DeserializeOwned>(
         &self,
         method: reqwest::Method,
         path: &str,
         body: Option<Value>,
-    ) -> Result<Value, String> {
+    ) -> Result<T, String> {
         let what = format!("{method} {path}");
-        body_of(self.send(method, path, body)?, &what)
+        parse(body_of(self.send(method, path, body)?, &what)?, &what)
     }
 
     /// Registers (or, with `register: false`, signs in) through the proxy.
@@ -190,16 +242,10 @@ impl Session {
         };
         let resp = s.send(reqwest::Method::POST, path, Some(body))?;
         s.remember(&resp);
-        let v = body_of(resp, &format!("POST {path}"))?;
-        s.user_id = match v.get("user_id") {
-            Some(Value::String(id)) => id.clone(),
-            Some(other) if !other.is_null() => other.to_string(),
-            _ => return Err(format!("POST {path}: answer has no user_id: {v}")),
-        };
-        s.csrf = v
-            .get("csrf_token")
-            .and_then(Value::as_str)
-            .map(str::to_owned);
+        let what = format!("POST {path}");
+        let signed_in: SignedIn = parse(body_of(resp, &what)?, &what)?;
+        s.user_id = signed_in.user_id;
+        s.csrf = Some(signed_in.csrf_token);
         if s.cookie.is_none() {
             return Err(format!("POST {path}: no {SESSION_COOKIE} cookie was set"));
         }
@@ -207,21 +253,17 @@ impl Session {
     }
 
     /// All tasks of the user.
-    pub fn tasks(&self) -> Result<Vec<Value>, String> {
-        let v = self.call(
+    fn tasks(&self) -> Result<Vec<Task>, String> {
+        self.call(
             reqwest::Method::GET,
             &format!("/api/{}/tasks?status=all", self.user_id),
             None,
-        )?;
-        Ok(items(&v))
+        )
     }
 }
 
-fn titles(tasks: &[Value]) -> Vec<String> {
-    tasks
-        .iter()
-        .filter_map(|t| t.get("title").and_then(Value::as_str).map(str::to_owned))
-        .collect()
+fn titles(tasks: &[Task]) -> Vec<String> {
+    tasks.iter().map(|t| t.title.clone()).collect()
 }
 
 /// Runs the whole journey against a todo-web base URL (e.g. `http://127.0.0.1:3000`).
@@ -278,40 +320,31 @@ pub fn journey_with(base_url: &str, progress: &Progress) -> (SmokeReport, Footpr
     let manual = "Smoke test: water the plants";
     let mut manual_id = None;
     steps.push(progress.run("create a task", || {
-        let v = s.call(
+        let task: Task = s.call(
             reqwest::Method::POST,
             &format!("/api/{uid}/tasks"),
             Some(json!({"title": manual, "description": "created by verify"})),
         )?;
-        manual_id = id_of(&v);
-        manual_id
-            .clone()
-            .map(|id| format!("task {id}"))
-            .ok_or_else(|| format!("answer has no id: {v}"))
+        manual_id = Some(task.id);
+        Ok(format!("task {}", task.id))
     }));
     let mut conversation = None;
     steps.push(progress.run("chat \"Add a task to buy groceries\"", || {
-        let v = s.call(
+        let answer: ChatAnswer = s.call(
             reqwest::Method::POST,
             &format!("/api/{uid}/chat"),
             Some(json!({"message": "Add a task to buy groceries"})),
         )?;
-        conversation = v.get("conversation_id").and_then(Value::as_i64);
-        let tools: Vec<String> = v
-            .get("tool_calls")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(|t| t.get("name").and_then(Value::as_str).map(str::to_owned))
-            .collect();
+        conversation = Some(answer.conversation_id);
+        let tools: Vec<String> = answer.tool_calls.into_iter().map(|t| t.name).collect();
         if !tools.iter().any(|t| t == "add_task") {
             return Err(format!(
-                "the agent did not call add_task (tools: {tools:?}): {v}"
+                "the agent did not call add_task (tools: {tools:?})"
             ));
         }
         Ok(format!(
             "conversation {}, tools {tools:?}",
-            conversation.map(|c| c.to_string()).unwrap_or_default()
+            answer.conversation_id
         ))
     }));
     fp.conversation_id = conversation;
@@ -319,33 +352,28 @@ pub fn journey_with(base_url: &str, progress: &Progress) -> (SmokeReport, Footpr
     steps.push(progress.run("list shows both tasks", || {
         let tasks = s.tasks()?;
         let t = titles(&tasks);
-        let grocery = tasks.iter().find(|x| {
-            x.get("title")
-                .and_then(Value::as_str)
-                .is_some_and(|t| t.to_ascii_lowercase().contains("groceries"))
-        });
+        let grocery = tasks
+            .iter()
+            .find(|x| x.title.to_ascii_lowercase().contains("groceries"));
         if !t.iter().any(|x| x == manual) || grocery.is_none() {
             return Err(format!(
                 "expected {manual:?} and a groceries task, got {t:?}"
             ));
         }
-        grocery_id = grocery.and_then(id_of);
+        grocery_id = grocery.map(|g| g.id);
         Ok(format!("{} tasks: {t:?}", tasks.len()))
     }));
     steps.push(progress.run("complete a task", || {
-        let id = grocery_id.clone().ok_or("no groceries task to complete")?;
-        let v = s.call(
+        let id = grocery_id.ok_or("no groceries task to complete")?;
+        let task: Task = s.call(
             reqwest::Method::PATCH,
             &format!("/api/{uid}/tasks/{id}/complete"),
             None,
         )?;
-        if v.get("completed").and_then(Value::as_bool) == Some(false) {
-            return Err(format!("task {id} still not completed: {v}"));
+        if !task.completed {
+            return Err(format!("task {id} still not completed: {task:?}"));
         }
-        let done = s.tasks()?.into_iter().any(|t| {
-            id_of(&t).as_deref() == Some(id.as_str())
-                && t.get("completed").and_then(Value::as_bool) == Some(true)
-        });
+        let done = s.tasks()?.into_iter().any(|t| t.id == id && t.completed);
         if done {
             Ok(format!("task {id} completed"))
         } else {
@@ -353,7 +381,7 @@ pub fn journey_with(base_url: &str, progress: &Progress) -> (SmokeReport, Footpr
         }
     }));
     steps.push(progress.run("delete a task", || {
-        let id = manual_id.clone().ok_or("no task to delete")?;
+        let id = manual_id.ok_or("no task to delete")?;
         s.send(
             reqwest::Method::DELETE,
             &format!("/api/{uid}/tasks/{id}"),
@@ -374,22 +402,22 @@ pub fn journey_with(base_url: &str, progress: &Progress) -> (SmokeReport, Footpr
     }));
     steps.push(progress.run("conversation history", || {
         let cid = conversation.ok_or("no conversation id from the chat step")?;
-        let convs = items(&s.call(
+        let convs: Vec<Conversation> = s.call(
             reqwest::Method::GET,
             &format!("/api/{uid}/conversations"),
             None,
-        )?);
+        )?;
         if convs.is_empty() {
             return Err("GET conversations returned none".into());
         }
-        let msgs = items(&s.call(
+        let msgs: Vec<Message> = s.call(
             reqwest::Method::GET,
             &format!("/api/{uid}/conversations/{cid}/messages"),
             None,
-        )?);
-        let has_user = msgs.iter().any(|m| {
-            m.get("content").and_then(Value::as_str) == Some("Add a task to buy groceries")
-        });
+        )?;
+        let has_user = msgs
+            .iter()
+            .any(|m| m.role == "user" && m.content == "Add a task to buy groceries");
         if msgs.len() < 2 || !has_user {
             return Err(format!(
                 "expected the user message and a reply, got {} message(s)",
@@ -403,18 +431,15 @@ pub fn journey_with(base_url: &str, progress: &Progress) -> (SmokeReport, Footpr
         ))
     }));
     steps.push(progress.run("/api/health reports the database", || {
-        let v = s.call(reqwest::Method::GET, "/api/health", None)?;
-        let db = v
-            .get("database")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
-        if matches!(db, "ok" | "connected" | "up") {
+        let health: Health = s.call(reqwest::Method::GET, "/api/health", None)?;
+        // todo-api says `ok`, `migrating` or `unavailable`; only `ok` means it works.
+        if health.database == "ok" {
             Ok(format!(
-                "status {}, database {db}, version {}",
-                v["status"], v["version"]
+                "status {}, database {}, version {}",
+                health.status, health.database, health.version
             ))
         } else {
-            Err(format!("database is {db:?}: {v}"))
+            Err(format!("database is {:?}: {health:?}", health.database))
         }
     }));
     fp.titles = grocery_id
@@ -448,14 +473,92 @@ pub fn still_there(base_url: &str, fp: &Footprint) -> Result<String, String> {
         return Err(format!("tasks lost: expected {:?}, found {t:?}", fp.titles));
     }
     if let Some(cid) = fp.conversation_id {
-        let msgs = items(&s.call(
+        let msgs: Vec<Message> = s.call(
             reqwest::Method::GET,
             &format!("/api/{}/conversations/{cid}/messages", s.user_id),
             None,
-        )?);
+        )?;
         if msgs.is_empty() {
             return Err(format!("conversation {cid} lost its messages"));
         }
     }
     Ok(format!("user {} still signs in; tasks {t:?}", fp.email))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Answers as todo-api gives them (recorded through todo-web), then the same with one field
+    /// renamed: the journey must refuse every renamed one and name the field.
+    const TASK: &str = r#"{"id":4,"user_id":"a6bf0b45-3fe9-4f7c-9fa1-4aba90d41afd","title":"buy groceries","description":null,"completed":false,"created_at":"2026-12-01T20:30:48.352985Z","updated_at":"2026-12-01T20:30:48.352985Z"}"#;
+
+    fn renamed(json: &str, from: &str, to: &str) -> Value {
+        let mut v: Value = serde_json::from_str(json).unwrap_or_default();
+        if let Some(map) = v.as_object_mut()
+            && let Some(value) = map.remove(from)
+        {
+            map.insert(to.to_owned(), value);
+        }
+        v
+    }
+
+    fn check<T: DeserializeOwned>(answer: Value, expect: Result<(), &str>) {
+        let got = parse::<T>(answer.clone(), "GET /x").map(|_| ());
+        match (got, expect) {
+            (Ok(()), Ok(())) => {}
+            (Err(e), Err(field)) => assert!(e.contains(field), "{answer}: {e}"),
+            (got, expect) => panic!("{answer}: got {got:?}, expected {expect:?}"),
+        }
+    }
+
+    #[test]
+    fn answers_are_read_by_the_contract_field_names() {
+        let task: Value = serde_json::from_str(TASK).unwrap_or_default();
+        check::<Task>(task.clone(), Ok(()));
+        check::<Task>(renamed(TASK, "id", "task_id"), Err("id"));
+        check::<Task>(renamed(TASK, "title", "name"), Err("title"));
+        check::<Task>(renamed(TASK, "completed", "done"), Err("completed"));
+
+        check::<Vec<Task>>(json!([task.clone()]), Ok(()));
+        check::<Vec<Task>>(json!({"tasks": [task.clone()]}), Err("expected a sequence"));
+        check::<Vec<Task>>(json!({"items": [task]}), Err("expected a sequence"));
+
+        let signed_in = r#"{"user_id":"a6bf0b45-3fe9-4f7c-9fa1-4aba90d41afd","csrf_token":"c5d1"}"#;
+        check::<SignedIn>(serde_json::from_str(signed_in).unwrap_or_default(), Ok(()));
+        check::<SignedIn>(renamed(signed_in, "user_id", "id"), Err("user_id"));
+        check::<SignedIn>(renamed(signed_in, "csrf_token", "csrf"), Err("csrf_token"));
+
+        let chat = r#"{"conversation_id":7,"response":"Added task 4: buy groceries","tool_calls":[{"name":"add_task","arguments":{"title":"buy groceries"},"result":{"task_id":4,"status":"created","title":"buy groceries"}}]}"#;
+        check::<ChatAnswer>(serde_json::from_str(chat).unwrap_or_default(), Ok(()));
+        check::<ChatAnswer>(
+            renamed(chat, "conversation_id", "conversation"),
+            Err("conversation_id"),
+        );
+        check::<ChatAnswer>(renamed(chat, "tool_calls", "tools"), Err("tool_calls"));
+        check::<ChatAnswer>(renamed(chat, "response", "reply"), Err("response"));
+        check::<ChatAnswer>(
+            json!({"conversation_id": 7, "response": "", "tool_calls": [{"tool": "add_task"}]}),
+            Err("tool_calls[0]"),
+        );
+
+        check::<Vec<Conversation>>(
+            json!([{"id": 7, "title": "Add a task", "message_count": 2}]),
+            Ok(()),
+        );
+        check::<Vec<Conversation>>(
+            json!({"conversations": [{"id": 7}]}),
+            Err("expected a sequence"),
+        );
+
+        let message = r#"{"id":1,"role":"user","content":"Add a task to buy groceries","tool_calls":[],"created_at":"2026-12-01T20:30:48Z"}"#;
+        let m: Value = serde_json::from_str(message).unwrap_or_default();
+        check::<Vec<Message>>(json!([m]), Ok(()));
+        check::<Vec<Message>>(json!({"messages": [m]}), Err("expected a sequence"));
+        check::<Vec<Message>>(json!([renamed(message, "content", "text")]), Err("content"));
+
+        let health = r#"{"status":"ok","database":"ok","version":"0.1.0"}"#;
+        check::<Health>(serde_json::from_str(health).unwrap_or_default(), Ok(()));
+        check::<Health>(renamed(health, "database", "db"), Err("database"));
+    }
 }
