@@ -278,6 +278,13 @@ pub const RULES: &[Rule] = &[
         "Add the chart's common labels helper to the object (and the pod template).",
     ),
     def(
+        "workload-selector",
+        Error,
+        "Workload selector does not match its pod template's labels",
+        "The API server rejects a Deployment, StatefulSet, DaemonSet or ReplicaSet (or a Job with manualSelector) whose spec.selector does not select its own pod template (\"`selector` does not match template `labels`\") or is empty, so the release fails half applied; a chart can render such an object without any other tool noticing.",
+        "Render spec.selector.matchLabels and spec.template.metadata.labels from the same labels helper: the selector must be a subset of the template's labels.",
+    ),
+    def(
         "statefulset-service-name",
         Error,
         "StatefulSet serviceName names no headless Service in the render",

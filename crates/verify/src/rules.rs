@@ -23,6 +23,7 @@ pub fn apply(objects: &[Object]) -> Vec<Finding> {
     for obj in objects {
         labels(&mut cx, obj);
         if let Some(pod) = obj.pod() {
+            workload_selector(&mut cx, obj, &pod);
             pod_security(&mut cx, obj, &pod);
             containers(&mut cx, obj, &pod);
             references(&mut cx, obj, &pod);
@@ -861,6 +862,78 @@ pub fn selector_matches(sel: &LabelSelector, labels: &BTreeMap<String, String>) 
         }
     });
     ml && me
+}
+
+/// The selector a controller owns its pods by, with its path; `None` when the API server
+/// generates it (a Job or CronJob without `manualSelector: true`) or the kind has none.
+fn owning_selector(obj: &Object) -> Option<(Option<&LabelSelector>, &'static str)> {
+    let selector = match &obj.typed {
+        Typed::Deployment(d) => Some(&d.spec.as_ref()?.selector),
+        Typed::StatefulSet(s) => Some(&s.spec.as_ref()?.selector),
+        Typed::DaemonSet(d) => Some(&d.spec.as_ref()?.selector),
+        Typed::ReplicaSet(r) => Some(&r.spec.as_ref()?.selector),
+        Typed::Job(j) => {
+            let spec = j.spec.as_ref()?;
+            return (spec.manual_selector == Some(true))
+                .then_some((spec.selector.as_ref(), "spec.selector"));
+        }
+        Typed::CronJob(c) => {
+            let spec = c.spec.as_ref()?.job_template.spec.as_ref()?;
+            return (spec.manual_selector == Some(true))
+                .then_some((spec.selector.as_ref(), "spec.jobTemplate.spec.selector"));
+        }
+        _ => return None,
+    };
+    Some((selector, "spec.selector"))
+}
+
+/// The API server refuses a controller whose selector does not select its own pod template
+/// ("`selector` does not match template `labels`"), or whose selector is empty.
+fn workload_selector(cx: &mut Cx<'_>, obj: &Object, pod: &PodRef<'_>) {
+    let Some((selector, path)) = owning_selector(obj) else {
+        return;
+    };
+    let message = match selector {
+        None => "manualSelector is true but spec.selector is not set".to_owned(),
+        Some(sel)
+            if sel.match_labels.as_ref().is_none_or(BTreeMap::is_empty)
+                && sel.match_expressions.as_ref().is_none_or(Vec::is_empty) =>
+        {
+            "the selector is empty: the API server rejects it (it would select every pod in the namespace)".to_owned()
+        }
+        Some(sel) if !selector_matches(sel, &pod.labels) => format!(
+            "selector {} does not match the pod template's labels {}: the API server rejects the object",
+            show_selector(sel),
+            show_labels(&pod.labels)
+        ),
+        Some(_) => return,
+    };
+    cx.push(
+        obj,
+        Finding::new("workload-selector", obj.id(), message).at(path),
+    );
+}
+
+fn show_labels(labels: &BTreeMap<String, String>) -> String {
+    if labels.is_empty() {
+        return "(none)".to_owned();
+    }
+    let pairs: Vec<String> = labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    format!("{{{}}}", pairs.join(","))
+}
+
+fn show_selector(sel: &LabelSelector) -> String {
+    let mut parts: Vec<String> = sel
+        .match_labels
+        .iter()
+        .flatten()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    for req in sel.match_expressions.iter().flatten() {
+        let values = req.values.clone().unwrap_or_default().join(",");
+        parts.push(format!("{} {} ({values})", req.key, req.operator));
+    }
+    format!("{{{}}}", parts.join(","))
 }
 
 fn map_matches(sel: &BTreeMap<String, String>, labels: &BTreeMap<String, String>) -> bool {

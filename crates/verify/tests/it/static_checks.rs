@@ -290,7 +290,44 @@ const CORPUS: &[(&str, &[&str])] = &[
     ("recommended-labels", &["recommended-labels"]),
     ("statefulset-service-name", &["statefulset-service-name"]),
     ("automount-token", &["automount-token"]),
+    ("workload-selector", &["workload-selector"]),
+    ("workload-selector-expression", &["workload-selector"]),
+    ("workload-selector-kinds", &["workload-selector"]),
 ];
+
+#[test]
+fn workload_selector_names_each_controller_that_misses_its_pods() {
+    let report = check_manifests(
+        &fixture("workload-selector-kinds"),
+        "workload-selector-kinds",
+        None,
+        &Ignores::default(),
+    );
+    let found: Vec<(&str, &str)> = report
+        .findings
+        .iter()
+        .filter(|f| f.rule == "workload-selector")
+        .map(|f| (f.object.as_str(), f.path.as_deref().unwrap_or_default()))
+        .collect();
+    // The generated-selector Job and the matching manual one are not findings (the report
+    // sorts findings by object).
+    assert_eq!(
+        found,
+        [
+            ("DaemonSet/app-node", "spec.selector"),
+            ("Job/app-manual-wrong", "spec.selector"),
+            ("ReplicaSet/app-rs", "spec.selector"),
+            ("ReplicaSet/app-rs-empty", "spec.selector"),
+        ],
+        "{report}"
+    );
+    let text = report.to_string();
+    assert!(
+        text.contains("selector {app.kubernetes.io/component=batch,app.kubernetes.io/name=app} does not match the pod template's labels"),
+        "{text}"
+    );
+    assert!(text.contains("the selector is empty"), "{text}");
+}
 
 #[test]
 fn corpus_each_case_is_caught_by_its_rule() {
