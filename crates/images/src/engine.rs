@@ -14,8 +14,8 @@ use std::time::Duration;
 use exec::{Cmd, Runner};
 use serde::Serialize;
 
-use crate::Error;
 use crate::minikube::{self, Minikube};
+use crate::{Error, docker};
 
 /// Which builder to use.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -183,6 +183,66 @@ pub struct Engine {
     settings: BuildSettings,
     /// `minikube docker-env` for [`EngineKind::MinikubeDocker`].
     docker_env: Vec<(String, String)>,
+    /// The node's container runtime for [`EngineKind::MinikubeImage`]: it decides the builder
+    /// `minikube image build` runs there, and so the form its options take.
+    node_runtime: Option<NodeRuntime>,
+}
+
+/// The container runtime inside the Minikube node (`minikube start --container-runtime`).
+///
+/// `minikube image build` hands each `--build-opt=X` to the node's builder as `--X`
+/// (minikube's `pkg/minikube/cruntime`: Docker runs `docker build`, CRI-O `podman build`,
+/// containerd `buildctl build`), so a build argument must be written in that builder's syntax.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum NodeRuntime {
+    /// `docker build --build-arg=K=V --target=T`.
+    Docker,
+    /// `podman build --build-arg=K=V --target=T`.
+    CriO,
+    /// `buildctl build --opt=build-arg:K=V --opt=target=T` (buildctl has no `--build-arg`).
+    Containerd,
+}
+
+impl NodeRuntime {
+    /// The runtime minikube's profile names (`docker`, `containerd`, `cri-o` or `crio`).
+    pub fn from_profile(name: &str) -> Result<NodeRuntime, Error> {
+        match name {
+            "docker" => Ok(NodeRuntime::Docker),
+            "containerd" => Ok(NodeRuntime::Containerd),
+            "cri-o" | "crio" => Ok(NodeRuntime::CriO),
+            other => Err(Error::Invalid {
+                what: "engine minikube-build".into(),
+                message: format!(
+                    "the Minikube node runs container runtime {other:?}, and it is not known how `minikube image build` passes build arguments to its builder: use --engine docker, podman or buildah (the images are then loaded into the node)"
+                ),
+            }),
+        }
+    }
+
+    /// The `--build-opt` values for one build argument and an optional target.
+    fn build_opts(
+        self,
+        build_args: &BTreeMap<String, String>,
+        target: Option<&str>,
+    ) -> Vec<String> {
+        let mut opts: Vec<String> = build_args
+            .iter()
+            .map(|(key, value)| match self {
+                NodeRuntime::Docker | NodeRuntime::CriO => format!("build-arg={key}={value}"),
+                NodeRuntime::Containerd => format!("opt=build-arg:{key}={value}"),
+            })
+            .collect();
+        if let Some(target) = target {
+            opts.push(match self {
+                NodeRuntime::Docker | NodeRuntime::CriO => format!("target={target}"),
+                NodeRuntime::Containerd => format!("opt=target={target}"),
+            });
+        }
+        opts.into_iter()
+            .map(|o| format!("--build-opt={o}"))
+            .collect()
+    }
 }
 
 /// How long a whole image build may take before it is killed.
@@ -194,17 +254,23 @@ impl Engine {
     /// An engine of `kind`; for [`EngineKind::MinikubeDocker`] this asks `minikube docker-env`
     /// (always live: it only reads).
     pub fn new(kind: EngineKind, tools: Tools, settings: BuildSettings) -> Result<Engine, Error> {
+        let minikube = Minikube::new(&tools.minikube, settings.minikube_profile.clone());
         let docker_env = if kind == EngineKind::MinikubeDocker {
-            Minikube::new(&tools.minikube, settings.minikube_profile.clone())
-                .docker_env(&Runner::live())?
+            minikube.docker_env(&Runner::live())?
         } else {
             Vec::new()
+        };
+        let node_runtime = if kind == EngineKind::MinikubeImage {
+            Some(minikube.container_runtime(&Runner::live())?)
+        } else {
+            None
         };
         Ok(Engine {
             kind,
             tools,
             settings,
             docker_env,
+            node_runtime,
         })
     }
 
@@ -227,7 +293,15 @@ impl Engine {
                 .run()
         };
         match probe(&tools.docker, &["info", "--format", "{{.ServerVersion}}"]) {
-            Ok(_) => return Engine::new(EngineKind::Docker, tools, settings),
+            // Docker ≥ 23 refuses every BuildKit build without the buildx plugin.
+            Ok(_) => match probe(&tools.docker, &["buildx", "version"]) {
+                Ok(_) => return Engine::new(EngineKind::Docker, tools, settings),
+                Err(e) => tried.push(format!(
+                    "docker: the engine answers but the buildx plugin does not ({}); {}",
+                    first_line(&e.to_string()),
+                    preflight::docker::BUILDX_FIX
+                )),
+            },
             Err(e) => tried.push(format!("docker: {}", first_line(&e.to_string()))),
         }
         for (kind, program) in [
@@ -329,13 +403,10 @@ impl Engine {
                 cmd = minikube::with_profile(cmd, self.settings.minikube_profile.as_deref());
                 // minikube reads the Dockerfile path relative to the context it copies.
                 cmd = cmd.arg("-t").arg(&req.reference).arg("-f").arg(&dockerfile);
-                for (key, value) in &req.build_args {
-                    cmd = cmd.arg(format!("--build-opt=build-arg={key}={value}"));
-                }
-                if let Some(target) = &req.target {
-                    cmd = cmd.arg(format!("--build-opt=target={target}"));
-                }
-                cmd.arg(context)
+                // `Engine::new` always sets the runtime for this kind.
+                let runtime = self.node_runtime.unwrap_or(NodeRuntime::Docker);
+                cmd.args(runtime.build_opts(&req.build_args, req.target.as_deref()))
+                    .arg(context)
             }
         };
         cmd.timeout(BUILD_TIMEOUT)
@@ -348,8 +419,24 @@ impl Engine {
         req: &BuildRequest,
         on_line: &mut dyn FnMut(&str),
     ) -> Result<(), Error> {
-        runner.run_streaming(&self.build_cmd(req), on_line)?;
-        Ok(())
+        let cmd = self.build_cmd(req);
+        match runner.run_streaming(&cmd, on_line) {
+            Ok(_) => Ok(()),
+            Err(e)
+                if matches!(self.kind, EngineKind::Docker | EngineKind::MinikubeDocker)
+                    && e.stderr().is_some_and(preflight::docker::buildx_missing) =>
+            {
+                Err(Error::BuildxMissing {
+                    command: cmd.to_string(),
+                })
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The node's container runtime, for [`EngineKind::MinikubeImage`].
+    pub fn node_runtime(&self) -> Option<NodeRuntime> {
+        self.node_runtime
     }
 
     /// The program that inspects, lists and removes images for this engine.
@@ -381,7 +468,7 @@ impl Engine {
         }
         let cmd = self
             .store_cmd()
-            .args(["image", "inspect", "--format", "{{.Id}} {{.Size}}"])
+            .args(["image", "inspect", "--format", "{{json .}}"])
             .arg(reference);
         let out = runner.run_unchecked(&cmd)?;
         if runner.is_dry_run() {
@@ -403,19 +490,47 @@ impl Engine {
             }
             .into());
         }
-        let line = out.stdout.trim();
-        let (id, size) = line.split_once(' ').ok_or_else(|| Error::Output {
+        let inspect = docker::parse_inspect(&out.stdout).map_err(|message| Error::Output {
             command: cmd.to_string(),
-            message: format!("expected `<id> <size>`, got {line:?}"),
+            message,
         })?;
-        let size = size.trim().parse::<u64>().map_err(|_| Error::Output {
-            command: cmd.to_string(),
-            message: format!("size `{size}` is not a number of bytes"),
-        })?;
+        let id = match inspect.config_digest() {
+            Some(id) => id,
+            None => self.saved_config_digest(runner, reference)?,
+        };
         Ok(Some(ImageInfo {
-            id: normalize_id(id),
-            size: Some(size),
+            id,
+            size: inspect.size,
         }))
+    }
+
+    /// The config digest of `reference` from `docker image save` (Docker's containerd store,
+    /// whose `Id` is the index digest and whose inspect output has no config digest).
+    fn saved_config_digest(&self, runner: &Runner, reference: &str) -> Result<String, Error> {
+        let dir = tempfile::tempdir().map_err(|source| Error::Io {
+            path: std::env::temp_dir(),
+            source,
+        })?;
+        let archive = dir.path().join("image.tar");
+        let save = self
+            .store_cmd()
+            .args(["image", "save", "-o"])
+            .arg(archive.to_string_lossy())
+            .arg(reference)
+            .timeout(BUILD_TIMEOUT);
+        runner.run(&save)?;
+        let output = |message: String| Error::Output {
+            command: save.to_string(),
+            message,
+        };
+        let manifest = docker::tar_entry(&archive, "manifest.json")
+            .map_err(|source| Error::Io {
+                path: archive.clone(),
+                source,
+            })?
+            .ok_or_else(|| output("the archive has no manifest.json".into()))?;
+        docker::config_digest_from_manifest(&String::from_utf8_lossy(&manifest), reference)
+            .map_err(output)
     }
 
     /// The tags of `repository` the engine holds (`todo-chatbot-backend` → `["0a1b…", …]`).

@@ -40,6 +40,16 @@ pub enum Error {
         /// What to do.
         fix: String,
     },
+    /// Docker refused to build: BuildKit is on (the kit sets `DOCKER_BUILDKIT=1`) and the buildx
+    /// plugin is missing, which Docker ≥ 23 does not accept.
+    #[error(
+        "`{command}` failed: Docker refuses BuildKit builds without the buildx plugin (\"BuildKit is enabled but the buildx component is missing or broken\")\n  fix: {}, or build with `--engine podman`",
+        preflight::docker::BUILDX_FIX
+    )]
+    BuildxMissing {
+        /// The build command (redacted).
+        command: String,
+    },
     /// A tool answered with output we cannot read.
     #[error("could not read the output of `{command}`: {message}")]
     Output {

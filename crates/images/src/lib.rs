@@ -7,6 +7,7 @@
 //! [`Project`] (the two images and their budgets). Nothing here prints; long work reports
 //! through a [`ops::Progress`] callback.
 
+pub mod docker;
 pub mod dockerfile;
 pub mod dockerignore;
 pub mod engine;
@@ -16,7 +17,7 @@ pub mod ops;
 pub mod rules;
 pub mod tag;
 
-pub use engine::{BuildSettings, Engine, EngineChoice, EngineKind, Tools};
+pub use engine::{BuildSettings, Engine, EngineChoice, EngineKind, NodeRuntime, Tools};
 pub use error::Error;
 pub use minikube::Minikube;
 pub use ops::{BuiltImage, CheckReport, ImageSpec, Progress, Project, PruneReport};

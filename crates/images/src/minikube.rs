@@ -9,12 +9,14 @@ use exec::{Cmd, Runner};
 use serde::Deserialize;
 
 use crate::Error;
-use crate::engine::{normalize_id, short_name};
+use crate::engine::{NodeRuntime, normalize_id, short_name};
 
 /// How long a load (copying a whole image into the node) may take.
 const LOAD_TIMEOUT: Duration = Duration::from_secs(15 * 60);
 /// How long a query may take.
 const QUERY_TIMEOUT: Duration = Duration::from_secs(120);
+/// The profile minikube uses when none is named.
+const DEFAULT_PROFILE: &str = "minikube";
 
 /// The `minikube` program and profile.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -88,6 +90,38 @@ impl Minikube {
             });
         }
         Ok(env)
+    }
+
+    /// The profile's container runtime, from `minikube profile list -o json`
+    /// (`Config.KubernetesConfig.ContainerRuntime`; the profile is `minikube` unless named).
+    pub fn container_runtime(&self, runner: &Runner) -> Result<NodeRuntime, Error> {
+        let cmd = Cmd::new(&self.program)
+            .args(["profile", "list", "-o", "json"])
+            .timeout(QUERY_TIMEOUT);
+        // With no profile at all minikube exits non-zero and prints no document.
+        let out = runner.run_unchecked(&cmd)?;
+        let output = |message: String| Error::Output {
+            command: cmd.to_string(),
+            message,
+        };
+        let list = if out.stdout.trim().is_empty() {
+            preflight::minikube::ProfileList::default()
+        } else {
+            preflight::minikube::profile_list(&out.stdout).map_err(|e| output(e.to_string()))?
+        };
+        let name = self.profile.as_deref().unwrap_or(DEFAULT_PROFILE);
+        let runtime = list
+            .valid
+            .iter()
+            .find(|p| p.name == name)
+            .and_then(|p| p.config.as_ref())
+            .map(|c| c.kubernetes.container_runtime.clone())
+            .ok_or_else(|| {
+                output(format!(
+                    "no valid profile {name}: start it first (`minikube start -p {name}`)"
+                ))
+            })?;
+        NodeRuntime::from_profile(&runtime)
     }
 
     /// The command that loads `source` (an image in the local Docker daemon, or an archive

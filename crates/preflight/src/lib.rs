@@ -19,6 +19,9 @@
 //!   | just | 1.20 | `just --version` |
 //!
 //!   Optional, never blocking (absent is `info`): `kubectl-ai`, `kagent`, `docker ai` (Gordon).
+//! - **docker buildx**: with a docker client, `docker buildx version` must answer: the kit
+//!   builds with `DOCKER_BUILDKIT=1`, which Docker ≥ 23 refuses without the plugin (blocking
+//!   unless Podman can build instead; see [`docker`]).
 //! - **Container engine answering**: the one the Minikube driver uses (`docker` or `podman`),
 //!   or any of them for a VM driver or a profile that does not exist yet. A docker client
 //!   without an engine is reported as such.
@@ -61,6 +64,7 @@
 mod cluster;
 mod config;
 mod disk;
+pub mod docker;
 mod engine;
 mod error;
 pub mod minikube;
@@ -96,6 +100,7 @@ pub fn check(config: &Config) -> Report {
     checks.push(tools::row(&helm));
     checks.push(tools::row(&kubectl));
     checks.extend(tools::engine_rows(&docker, &podman));
+    checks.push(tools::buildx(&probe, &docker, &podman));
     checks.push(tools::row(&just));
     checks.push(tools::optional(
         &probe,

@@ -221,6 +221,53 @@ pub(crate) fn engine_rows(docker: &Found, podman: &Found) -> Vec<Check> {
         .collect()
 }
 
+/// `docker buildx version`: the kit builds with `DOCKER_BUILDKIT=1`, which Docker ≥ 23 refuses
+/// without the buildx plugin. Blocking unless Podman can build instead.
+pub(crate) fn buildx(probe: &Probe<'_>, docker: &Found, podman: &Found) -> Check {
+    let id = "tool.docker-buildx";
+    let name = "docker buildx";
+    let Some(path) = &docker.path else {
+        return Check::new(id, name, Status::Info, "docker not found (not needed)");
+    };
+    let answer = probe.cmd(path).args(["buildx", "version"]).run_unchecked();
+    let reason = match answer {
+        Ok(out) if out.success() => {
+            // `github.com/docker/buildx v0.17.1 257815a`
+            let detail = match version::generic("docker buildx version", &out.stdout) {
+                Ok(v) => format!("buildx {v}"),
+                Err(_) => one_line(&out.stdout),
+            };
+            return Check::new(id, name, Status::Ok, detail);
+        }
+        Ok(out) => {
+            let said = one_line(&format!("{}\n{}", out.stderr, out.stdout));
+            if said.is_empty() {
+                format!("exit status {}", out.status)
+            } else {
+                said
+            }
+        }
+        Err(e) => one_line(&e.to_string()),
+    };
+    let detail = format!(
+        "missing ({reason}): Docker >= 23 refuses every `DOCKER_BUILDKIT=1 docker build`, which is how the kit builds"
+    );
+    if podman.is_usable() {
+        Check::new(
+            id,
+            name,
+            Status::Warn,
+            format!("{detail}; images are built with podman instead"),
+        )
+        .fix(format!(
+            "{} (or keep building with podman: `--engine podman`)",
+            crate::docker::BUILDX_FIX
+        ))
+    } else {
+        Check::new(id, name, Status::Fail, detail).fix(crate::docker::BUILDX_FIX)
+    }
+}
+
 fn short(v: Version) -> String {
     if v.patch == 0 {
         format!("{}.{}", v.major, v.minor)

@@ -1,5 +1,6 @@
 #![allow(clippy::unwrap_used, missing_docs)]
 
+mod docker;
 mod dockerfile;
 mod dockerignore;
 mod fakes;

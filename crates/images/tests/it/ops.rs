@@ -134,7 +134,7 @@ fn build_plan_in_a_dry_run() {
     assert_eq!(
         recorded[0],
         format!(
-            "podman image inspect --format '{{{{.Id}}}} {{{{.Size}}}}' docker.io/library/todo-chatbot-backend:{tag}"
+            "podman image inspect --format '{{{{json .}}}}' docker.io/library/todo-chatbot-backend:{tag}"
         )
     );
     assert!(
@@ -325,14 +325,13 @@ fn an_edit_during_the_build_removes_the_image_instead_of_mislabelling_it() {
     );
     // A quiet tree builds: the fake engine then reports the image.
     std::fs::remove_file(fakes.path("edit-during-build")).unwrap();
-    std::fs::write(
-        fakes.path("inspect.txt"),
-        "sha256:0123456789abcdef0123 16480000\n",
-    )
-    .unwrap();
+    fakes.set_docker_inspect(&crate::fakes::fixture("docker-inspect-classic.json"));
     let built = ops::build(&project, &Runner::live(), &engine, true, &mut |_| {}).unwrap();
-    assert_eq!(built[0].size, Some(16_480_000));
-    assert_eq!(built[0].id, "sha256:0123456789abcdef0123");
+    assert_eq!(built[0].size, Some(36_512_234));
+    assert_eq!(
+        built[0].id,
+        "sha256:2f1c0ab9e0e14d7c2f1c0ab9e0e14d7c2f1c0ab9e0e14d7c2f1c0ab9e0e14d7c"
+    );
 }
 
 #[test]

@@ -743,3 +743,93 @@ fn unreadable_minikube_output_is_a_warning_not_a_guess() {
         2,
     );
 }
+
+/// The docker client answering `buildx version` like one without the plugin: the words of
+/// Docker 28 (recorded here) or of Docker 23–27.
+fn docker_without_buildx(stderr_fixture: &str) -> fake::Script {
+    let mut docker = fake::docker_with_engine();
+    docker.insert(
+        0,
+        rule("buildx version", fail(1, "", fixture(stderr_fixture))),
+    );
+    docker
+}
+
+#[test]
+fn docker_buildx_is_checked_because_the_kit_builds_with_buildkit() {
+    let fakes = fake::ready_scene();
+    expect(
+        &fakes.config("dev"),
+        &[("tool.docker-buildx", Status::Ok, "buildx 0.19.2")],
+        0,
+    );
+    assert!(
+        fakes.calls().iter().any(|c| c == "docker buildx version"),
+        "{:#?}",
+        fakes.calls()
+    );
+    for stderr in [
+        "docker-buildx-version-missing.stderr",
+        "docker-buildx-version-missing-docker23.stderr",
+    ] {
+        fakes.tool("docker", &docker_without_buildx(stderr));
+        let report = expect(
+            &fakes.config("dev"),
+            &[
+                ("tool.docker-buildx", Status::Fail, "missing ("),
+                (
+                    "tool.docker-buildx",
+                    Status::Fail,
+                    "refuses every `DOCKER_BUILDKIT=1 docker build`",
+                ),
+                (
+                    "tool.docker-buildx",
+                    Status::Fail,
+                    "sudo apt install docker-buildx",
+                ),
+                ("tool.docker-buildx", Status::Fail, "docker-buildx-plugin"),
+                ("engine", Status::Ok, "docker: engine 27.3.1 answering"),
+            ],
+            1,
+        );
+        let detail = &report.get("tool.docker-buildx").unwrap().detail;
+        assert!(detail.contains("docker: "), "{stderr}: {detail}");
+    }
+    // With Podman able to build, the missing plugin is a warning: builds fall back to it.
+    fakes.tool(
+        "podman",
+        &vec![
+            rule("version --format json", ok(fixture("podman-version.json"))),
+            rule("info --format json", ok("{}")),
+        ],
+    );
+    expect(
+        &fakes.config("dev"),
+        &[
+            (
+                "tool.docker-buildx",
+                Status::Warn,
+                "built with podman instead",
+            ),
+            ("tool.docker-buildx", Status::Warn, "--engine podman"),
+        ],
+        2,
+    );
+}
+
+#[test]
+fn docker_buildx_without_docker_is_not_needed() {
+    let fakes = fake::ready_scene();
+    std::fs::remove_file(fakes.bin().join("docker")).unwrap();
+    fakes.tool(
+        "podman",
+        &vec![
+            rule("version --format json", ok(fixture("podman-version.json"))),
+            rule("info --format json", ok("{}")),
+        ],
+    );
+    let report = check(&fakes.config("dev"));
+    let row = report.get("tool.docker-buildx").unwrap();
+    assert_eq!(row.status, Status::Info, "{report}");
+    assert!(row.detail.contains("docker not found"), "{report}");
+}

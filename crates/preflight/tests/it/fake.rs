@@ -190,6 +190,7 @@ pub fn kubectl(current: &str) -> Script {
 pub fn docker_with_engine() -> Script {
     vec![
         rule("version --format json", ok(DOCKER_WITH_ENGINE)),
+        rule("buildx version", ok(fixture("docker-buildx-version.txt"))),
         rule(
             "ai version",
             fail(
@@ -211,6 +212,7 @@ pub fn docker_without_engine() -> Script {
                 fixture("docker-version-no-daemon.stderr"),
             ),
         ),
+        rule("buildx version", ok(fixture("docker-buildx-version.txt"))),
         rule(
             "ai version",
             fail(1, "", "docker: 'ai' is not a docker command.\n"),

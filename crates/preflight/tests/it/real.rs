@@ -188,3 +188,31 @@ fn real_kubectl_refuses_a_non_minikube_context() {
         &[("context", Status::Ok, "minikube (the Minikube profile)")],
     );
 }
+
+#[test]
+fn real_docker_client_buildx_row_agrees_with_the_client() {
+    // Whatever this machine's client has, the row must say the same as the client itself.
+    let (_fakes, config) = real_scene("podman", "minikube");
+    let report = check(&config);
+    let row = report.get("tool.docker-buildx").unwrap();
+    // Plugins are also looked up under $HOME/.docker: ask with the HOME preflight used.
+    let answers = exec::Cmd::new(real_tool("docker").display().to_string())
+        .args(["buildx", "version"])
+        .env("HOME", config.env.get("HOME").unwrap())
+        .run_unchecked()
+        .unwrap();
+    if answers.success() {
+        assert_eq!(row.status, Status::Ok, "{report}");
+    } else {
+        // Podman is usable here, so a missing plugin is a warning that names the fix.
+        assert_eq!(row.status, Status::Warn, "{report}");
+        assert!(row.detail.contains("missing (docker: "), "{report}");
+        assert!(
+            row.fix
+                .as_deref()
+                .unwrap_or_default()
+                .contains("docker-buildx"),
+            "{report}"
+        );
+    }
+}
