@@ -8,7 +8,8 @@
 //!   rollback, down;
 //! - [`rollout`]: fail-fast detection of pods that will never become ready;
 //! - [`db`]: backup and restore through `kubectl exec`;
-//! - [`status`]: the release at a glance.
+//! - [`status`]: the release at a glance;
+//! - [`access`]: the URL (or the `minikube service --url` tunnel) the frontend answers on.
 //!
 //! - [`doctor`]: offline, deterministic diagnosis rules (also the troubleshooting table);
 //! - [`ai`]: kubectl-ai / kagent, scoped to the deployment, with a doctor fallback.
@@ -35,6 +36,7 @@
 //! | `doctor` | [`doctor::collect`] then [`doctor::diagnose`]; [`doctor::render`] for text |
 //! | `ai "<question>"` | [`ai::ask`]`(&cluster, question, &AiEnv, &DoctorContext)` → [`ai::AiAnswer`] |
 
+pub mod access;
 pub mod ai;
 pub mod context;
 pub mod db;

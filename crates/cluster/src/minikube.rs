@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use exec::{Cmd, Runner};
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 /// How to start (or re-start; it is idempotent) the Minikube profile.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -83,6 +83,26 @@ pub fn ip(runner: &Runner, program: &str, profile: &str) -> Result<String> {
         .args(["ip", "--profile", profile])
         .timeout(Duration::from_secs(30));
     Ok(runner.run(&cmd)?.stdout.trim().to_owned())
+}
+
+/// The profile's driver (`docker`, `podman`, `kvm2`, …) from `minikube profile list -o json`.
+pub fn driver(program: &str, profile: &str) -> Result<String> {
+    let cmd = Cmd::new(program)
+        .args(["profile", "list", "-o", "json"])
+        .timeout(Duration::from_secs(30));
+    let out = cmd.run()?;
+    let parse = |message: String| Error::Parse {
+        command: cmd.to_string(),
+        message,
+    };
+    let list = preflight::minikube::profile_list(&out.stdout).map_err(|e| parse(e.to_string()))?;
+    list.valid
+        .into_iter()
+        .find(|p| p.name == profile)
+        .and_then(|p| p.config)
+        .map(|c| c.driver)
+        .filter(|d| !d.is_empty())
+        .ok_or_else(|| parse(format!("no valid profile {profile} with a driver")))
 }
 
 /// The command that gives a running profile more resources (used in doctor's advice):

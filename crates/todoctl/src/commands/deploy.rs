@@ -12,6 +12,7 @@ use std::time::Instant;
 use anyhow::{Context as _, bail};
 use clap::Args;
 use cluster::DeployOutcome;
+use cluster::access::FrontendAccess;
 use serde::Serialize;
 
 use crate::cli::GlobalArgs;
@@ -50,7 +51,9 @@ struct Summary {
     context: String,
     steps: Vec<StepResult>,
     images: Vec<::images::ops::BuiltImage>,
-    url: Option<String>,
+    /// The frontend's node port as this machine reaches it (`None`: no node port, or not
+    /// Minikube).
+    access: Option<FrontendAccess>,
     port_forward: String,
 }
 
@@ -75,8 +78,13 @@ impl fmt::Display for Summary {
             let state = if image.reused { "unchanged" } else { "new" };
             writeln!(f, "  image {:<40} {size:>9}  {state}", image.reference)?;
         }
-        if let Some(url) = &self.url {
-            writeln!(f, "\nopen {url}")?;
+        match &self.access {
+            Some(FrontendAccess::NodePort { url }) => writeln!(f, "\nopen {url}")?,
+            Some(FrontendAccess::Tunnel { command, reason }) => writeln!(
+                f,
+                "\n{reason}:\nrun `{command}`, keep it running, and open the URL it prints"
+            )?,
+            None => {}
         }
         write!(f, "or, with any driver: {}", self.port_forward)
     }
@@ -246,9 +254,17 @@ pub fn run(args: DeployArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
         })?;
     }
 
-    let url = if on_minikube && args.chart.profile == cluster::Profile::Dev {
-        let ip = cluster::minikube::ip(&runner, "minikube", &args.target.minikube_profile)?;
-        Some(format!("http://{ip}:30000"))
+    // The deploy worked; a failed lookup here only costs the shortcut, not the result.
+    let access = if on_minikube {
+        cluster::access::frontend_access(
+            &cluster,
+            &args.target.minikube_profile,
+            &cluster::access::Host::current(),
+        )
+        .unwrap_or_else(|e| {
+            output::progress(format!("note: could not work out the app's URL: {e}"));
+            None
+        })
     } else {
         None
     };
@@ -257,7 +273,7 @@ pub fn run(args: DeployArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
         context: cluster.target.context.clone(),
         steps,
         images: built,
-        url,
+        access,
         port_forward: "just port-forward  → http://127.0.0.1:8080".into(),
     };
     output::report(global, &summary)?;
@@ -275,4 +291,49 @@ fn print_plan(
     }
     output::plan(global, &plan)?;
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn summary(access: Option<FrontendAccess>) -> String {
+        Summary {
+            profile: "dev".into(),
+            context: "todo-chatbot".into(),
+            steps: Vec::new(),
+            images: Vec::new(),
+            access,
+            port_forward: "just port-forward  → http://127.0.0.1:8080".into(),
+        }
+        .to_string()
+    }
+
+    #[test]
+    fn the_summary_prints_what_reaches_the_app_from_here() {
+        let direct = summary(Some(FrontendAccess::NodePort {
+            url: "http://192.168.49.2:31234".into(),
+        }));
+        assert!(
+            direct.contains("\nopen http://192.168.49.2:31234\n"),
+            "{direct}"
+        );
+        let tunnel = summary(Some(FrontendAccess::Tunnel {
+            command: "minikube service todo-chatbot-frontend --namespace todo-chatbot --profile todo-chatbot --url".into(),
+            reason: "with the docker driver on macOS the node runs inside the engine's VM".into(),
+        }));
+        assert!(
+            tunnel.contains("run `minikube service todo-chatbot-frontend --namespace todo-chatbot --profile todo-chatbot --url`, keep it running"),
+            "{tunnel}"
+        );
+        assert!(!tunnel.contains("open http"), "{tunnel}");
+        let none = summary(None);
+        assert!(!none.contains("open "), "{none}");
+        for text in [direct, tunnel, none] {
+            assert!(
+                text.ends_with("or, with any driver: just port-forward  → http://127.0.0.1:8080"),
+                "{text}"
+            );
+        }
+    }
 }
