@@ -35,6 +35,11 @@ test *args:
 # What CI runs: lint, then the whole test suite.
 ci: lint test
 
+# A real single-node Kubernetes for the tests, run as host processes (needs root; see
+# docs/test-cluster.md): up | down | status | kubeconfig.
+test-cluster command="status":
+    scripts/test-cluster/cluster.sh "$1"
+
 # Run the app locally without a cluster: PostgreSQL, todo-api and todo-web; prints the URL.
 dev:
     scripts/dev.sh

@@ -1,0 +1,3 @@
+//! Tests against a real Kubernetes cluster (see the crate docs for which one).
+
+mod selftest;
