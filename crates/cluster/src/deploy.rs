@@ -14,7 +14,7 @@ use crate::context::{Target, resolve_target};
 use crate::error::{Error, Result};
 use crate::helm::{Helm, HelmMajor, duration_arg};
 use crate::kubectl::{Kubectl, parse_json};
-use crate::rollout::{RolloutFailure, fatal_problem, has_logs};
+use crate::rollout::{RolloutFailure, fatal_problem, has_logs, retried_pulls};
 use crate::tools::Tools;
 
 /// The release name and namespace the chart contract names.
@@ -246,8 +246,6 @@ pub struct DeployOptions {
     pub frontend_tag: Option<String>,
     /// How long helm waits for readiness before rolling back.
     pub timeout: Duration,
-    /// The namespace's Pod Security level.
-    pub pod_security: PodSecurityLevel,
     /// The Kubernetes version the offline render check assumes (`1.33.1`).
     pub kube_version: String,
     /// Secrets for the chart.
@@ -264,10 +262,31 @@ impl DeployOptions {
             backend_tag: None,
             frontend_tag: None,
             timeout: Duration::from_secs(300),
-            pod_security: PodSecurityLevel::Restricted,
             kube_version: "1.33.1".into(),
             secrets: Secrets::default(),
         }
+    }
+
+    /// The Pod Security level the release's pods need, read from the merged values: `baseline`
+    /// when the database's root chown init container is on, `restricted` otherwise. The
+    /// namespace is labelled with it, so admission refuses anything weaker than the chart's own
+    /// pods — and does not refuse the init container the values ask for.
+    pub fn pod_security(&self) -> Result<PodSecurityLevel> {
+        let inputs = chart_values::Inputs {
+            files: self.extra_values.clone(),
+            ..chart_values::Inputs::new(&self.chart).profile(self.profile)
+        };
+        let merged = chart_values::merge(&inputs).map_err(|e| Error::Invalid(e.to_string()))?;
+        let postgresql = &merged.values["postgresql"];
+        let chown = postgresql["enabled"].as_bool().unwrap_or(false)
+            && postgresql["volumePermissions"]["enabled"]
+                .as_bool()
+                .unwrap_or(false);
+        Ok(if chown {
+            PodSecurityLevel::Baseline
+        } else {
+            PodSecurityLevel::Restricted
+        })
     }
 
     /// `--values`/`--set-string` arguments; `secrets_file` is the 0600 file's path (or a
@@ -406,7 +425,7 @@ pub fn deploy(
             &options.value_args(None),
             &options.kube_version,
         )?;
-        for cmd in namespace_cmds(cluster, options.pod_security) {
+        for cmd in namespace_cmds(cluster, options.pod_security()?) {
             runner.run(&cmd)?;
         }
         let placeholder =
@@ -437,7 +456,7 @@ pub fn deploy(
         return Ok(DeployOutcome::Unchanged { revision });
     }
 
-    for cmd in namespace_cmds(cluster, options.pod_security) {
+    for cmd in namespace_cmds(cluster, options.pod_security()?) {
         let out = runner.run_unchecked(&cmd)?;
         if !out.success() && !out.stderr.contains("AlreadyExists") {
             return Err(exec::Error::Failed {
@@ -528,6 +547,7 @@ fn watch_upgrade(
         .map(|pods| pods.iter().map(pod_key).collect())
         .unwrap_or_default();
     let child = cmd.spawn()?;
+    let mut noted = HashSet::new();
     loop {
         if let Some(out) = child.wait_timeout(Duration::from_secs(2))? {
             for line in out.stdout.lines() {
@@ -565,6 +585,14 @@ fn watch_upgrade(
                 child.kill()?;
             }
             return Err(Error::Rollout(Box::new(failure)));
+        }
+        for (pod, reason, image) in retried_pulls(&pods) {
+            if noted.insert(pod.clone()) {
+                on_line(&format!(
+                    "{pod}: {reason} for {image} — the kubelet retries the pull; waiting up to {}",
+                    duration_arg(timeout)
+                ));
+            }
         }
     }
 }

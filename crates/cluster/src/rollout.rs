@@ -7,13 +7,17 @@ use k8s_openapi::api::core::v1::{ContainerStatus, Pod};
 
 /// Waiting reasons that never resolve by themselves during a rollout.
 pub const FATAL_REASONS: &[&str] = &[
-    "ImagePullBackOff",
     "ErrImageNeverPull",
     "InvalidImageName",
     "CrashLoopBackOff",
     "CreateContainerConfigError",
     "CreateContainerError",
 ];
+
+/// Waiting reasons the kubelet retries by itself: a registry that is briefly unreachable must
+/// not abort a deploy, so these are reported while waiting, and only helm's timeout ends it.
+/// (An image that must never be pulled fails with `ErrImageNeverPull`, which is fatal.)
+pub const RETRIED_REASONS: &[&str] = &["ImagePullBackOff", "ErrImagePull"];
 
 /// A pod that will not become ready by waiting.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -73,6 +77,27 @@ pub fn fatal_problem(pods: &[Pod]) -> Option<RolloutFailure> {
                 logs: String::new(),
             })
     })
+}
+
+/// Pods waiting on a pull the kubelet retries, as `(pod, reason, image)`.
+pub fn retried_pulls(pods: &[Pod]) -> Vec<(String, String, String)> {
+    pods.iter()
+        .flat_map(|pod| {
+            let name = pod.metadata.name.clone().unwrap_or_default();
+            let status = pod.status.clone().unwrap_or_default();
+            status
+                .init_container_statuses
+                .into_iter()
+                .flatten()
+                .chain(status.container_statuses.into_iter().flatten())
+                .filter_map(move |cs| {
+                    let (reason, _) = waiting(&cs)?;
+                    RETRIED_REASONS
+                        .contains(&reason.as_str())
+                        .then(|| (name.clone(), reason, cs.image.clone()))
+                })
+        })
+        .collect()
 }
 
 fn waiting(cs: &ContainerStatus) -> Option<(String, String)> {

@@ -137,6 +137,47 @@ fn is_app_pod(p: &Pod) -> bool {
     !hook && !done
 }
 
+/// A pod deleted on purpose, which the controllers must replace with a new one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Replaced {
+    /// Its `app.kubernetes.io/component` label.
+    pub component: String,
+    /// Its UID (a recreated StatefulSet pod keeps the name, never the UID).
+    pub uid: String,
+}
+
+fn component_of(p: &Pod) -> Option<&str> {
+    p.metadata
+        .labels
+        .as_ref()
+        .and_then(|l| l.get("app.kubernetes.io/component"))
+        .map(String::as_str)
+}
+
+/// What still stands between deleted pods and their replacements: an old pod still listed, or
+/// a component with no pod of a new UID yet. Right after a delete, the pod list and the
+/// controllers' status can still describe the old pods; only new UIDs prove the replacement.
+pub fn replacements_pending(pods: &[Pod], replaced: &[Replaced]) -> Vec<String> {
+    let uid = |p: &Pod| p.metadata.uid.clone().unwrap_or_default();
+    let mut pending = Vec::new();
+    for old in replaced {
+        if let Some(p) = pods.iter().find(|p| uid(p) == old.uid) {
+            pending.push(format!("pod {} is still there", name_of(&p.metadata)));
+        }
+    }
+    let mut components: Vec<&str> = replaced.iter().map(|r| r.component.as_str()).collect();
+    components.dedup();
+    for component in components {
+        let new = pods.iter().any(|p| {
+            component_of(p) == Some(component) && !replaced.iter().any(|r| r.uid == uid(p))
+        });
+        if !new {
+            pending.push(format!("no new {component} pod yet"));
+        }
+    }
+    pending
+}
+
 /// What is wrong with one pod.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PodProblem {
@@ -422,14 +463,15 @@ impl Live<'_> {
 
     /// Waits until rollouts are complete and every app pod is Ready; fails fast on a pod that
     /// waiting cannot fix.
-    fn wait_ready(&self) -> Result<String, String> {
+    fn wait_ready(&self, replaced: &[Replaced]) -> Result<String, String> {
         let sel = self.o.selector();
         let start = Instant::now();
         loop {
             let deps = self.k().deployments(&sel).map_err(|e| e.to_string())?;
             let sts = self.k().statefulsets(&sel).map_err(|e| e.to_string())?;
             let pods = self.k().pods(&sel).map_err(|e| e.to_string())?;
-            let pending = rollouts_pending(&deps, &sts);
+            let mut pending = rollouts_pending(&deps, &sts);
+            pending.extend(replacements_pending(&pods, replaced));
             let app_pods: Vec<Pod> = pods.iter().filter(|p| is_app_pod(p)).cloned().collect();
             let not_ready: Vec<PodProblem> = pod_problems(&app_pods)
                 .into_iter()
@@ -532,7 +574,7 @@ pub fn verify_live(o: &LiveOptions) -> LiveReport {
     }
     let rolled = o
         .progress
-        .run("rollouts complete, pods Ready", || live.wait_ready());
+        .run("rollouts complete, pods Ready", || live.wait_ready(&[]));
     let ok = rolled.ok;
     report.steps.push(rolled);
     report.steps.push(o.progress.run("zero restarts", || {
@@ -617,20 +659,18 @@ pub fn verify_live(o: &LiveOptions) -> LiveReport {
             return finish(&live, report);
         };
         let pods = k.pods(&sel).unwrap_or_default();
-        let victims: Vec<String> = pods
+        let victim_pods: Vec<&Pod> = pods
             .iter()
             .filter(|p| is_app_pod(p))
-            .filter(|p| {
-                matches!(
-                    p.metadata
-                        .labels
-                        .as_ref()
-                        .and_then(|l| l.get("app.kubernetes.io/component"))
-                        .map(String::as_str),
-                    Some("backend" | "database")
-                )
+            .filter(|p| matches!(component_of(p), Some("backend" | "database")))
+            .collect();
+        let victims: Vec<String> = victim_pods.iter().map(|p| name_of(&p.metadata)).collect();
+        let replaced: Vec<Replaced> = victim_pods
+            .iter()
+            .map(|p| Replaced {
+                component: component_of(p).unwrap_or_default().to_owned(),
+                uid: p.metadata.uid.clone().unwrap_or_default(),
             })
-            .map(|p| name_of(&p.metadata))
             .collect();
         report.steps.push(o.progress.run(format!("delete pods {}", victims.join(", ")), || {
             if victims.is_empty() {
@@ -644,9 +684,10 @@ pub fn verify_live(o: &LiveOptions) -> LiveReport {
                 .map(|_| "deleted".to_owned())
                 .map_err(|e| e.to_string())
         }));
-        report
-            .steps
-            .push(o.progress.run("pods Ready again", || live.wait_ready()));
+        report.steps.push(
+            o.progress
+                .run("new pods Ready", || live.wait_ready(&replaced)),
+        );
         report
             .steps
             .push(o.progress.run("data survived the restart", || {

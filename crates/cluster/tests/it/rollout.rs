@@ -24,11 +24,8 @@ fn check(reason: &str, expect_fatal: bool, fix_mentions: &str) {
 
 #[test]
 fn fails_fast_only_on_states_waiting_cannot_fix() {
-    check(
-        "ImagePullBackOff",
-        true,
-        "minikube image load todo-chatbot-backend:abc123",
-    );
+    // The kubelet retries pulls: a transient registry error must not abort the deploy.
+    check("ImagePullBackOff", false, "");
     check("ErrImageNeverPull", true, "just images");
     check("CrashLoopBackOff", true, "log lines");
     check("CreateContainerConfigError", true, "Secret or ConfigMap");

@@ -15,8 +15,8 @@ use k8s_openapi::api::core::v1::{
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use verify::live::{
-    ExpectedImage, LiveOptions, check_images, endpoints_problem, explain, pod_problems,
-    rollouts_pending, verify_live,
+    ExpectedImage, LiveOptions, Replaced, check_images, endpoints_problem, explain, pod_problems,
+    replacements_pending, rollouts_pending, verify_live,
 };
 
 const BACKEND_ID: &str = "sha256:1111111111111111111111111111111111111111111111111111111111111111";
@@ -298,6 +298,49 @@ fn stuck_rollouts_are_reported() {
     assert_eq!(
         stuck,
         ["deployment todo-chatbot-backend: 1 of 2 updated replicas available"]
+    );
+}
+
+#[test]
+fn deleted_pods_count_as_replaced_only_by_new_uids() {
+    let with_uid = |name: &str, component: &str, uid: &str| {
+        let mut p = pod(name, component, "i:1", BACKEND_ID, State::Ready);
+        p.metadata.uid = Some(uid.into());
+        p
+    };
+    let replaced = [
+        Replaced {
+            component: "backend".into(),
+            uid: "b-old".into(),
+        },
+        Replaced {
+            component: "database".into(),
+            uid: "d-old".into(),
+        },
+    ];
+    let check = |pods: &[Pod], expect: &[&str]| {
+        assert_eq!(replacements_pending(pods, &replaced), expect);
+    };
+    // Right after the delete: the old StatefulSet pod is still listed (same name), no new one.
+    check(
+        &[
+            with_uid("db-0", "database", "d-old"),
+            with_uid("api-2", "backend", "b-new"),
+        ],
+        &["pod db-0 is still there", "no new database pod yet"],
+    );
+    // The StatefulSet pod is gone and not yet recreated: nothing Not-Ready to see, not done.
+    check(
+        &[with_uid("api-2", "backend", "b-new")],
+        &["no new database pod yet"],
+    );
+    // Recreated under the same name with a new UID.
+    check(
+        &[
+            with_uid("db-0", "database", "d-new"),
+            with_uid("api-2", "backend", "b-new"),
+        ],
+        &[],
     );
 }
 
@@ -591,7 +634,7 @@ fn smoke_and_persistence_run_through_kubectl_port_forward() {
     let forward = format!(
         "  *' port-forward '*) for a in \"$@\"; do last=\"$a\"; done; \
          PORT=\"${{last%%:*}}\" BIND_ADDR=127.0.0.1 BACKEND_URL=http://127.0.0.1:{api_port} exec '{}' ;;\n\
-         \x20 *' delete pod '*) exit 0 ;;",
+         \x20 *' delete pod '*) cp \"$(dirname \"$0\")/pods-after-delete.json\" \"$(dirname \"$0\")/pods.json\"; exit 0 ;;",
         web_bin.display()
     );
     let mut pods = healthy();
@@ -602,7 +645,34 @@ fn smoke_and_persistence_run_through_kubectl_port_forward() {
         "docker://sha256:33",
         State::Ready,
     ));
+    // The controllers replace deleted pods with new ones: new UIDs (the StatefulSet's keeps
+    // its name); verify must wait for those, not pass on the old pods' status.
+    let with_uids = |pods: &[Pod], generation: &str| -> serde_json::Value {
+        let pods: Vec<Pod> = pods
+            .iter()
+            .cloned()
+            .map(|mut p| {
+                p.metadata.uid = p
+                    .metadata
+                    .name
+                    .as_ref()
+                    .map(|n| format!("{n}-{generation}"));
+                p
+            })
+            .collect();
+        serde_json::json!({"apiVersion": "v1", "kind": "List", "items": pods})
+    };
     let fake = Fake::with(&pods, &endpoints("todo-chatbot-frontend", 1, 0), &forward);
+    std::fs::write(
+        fake.dir.path().join("pods.json"),
+        with_uids(&pods, "old").to_string(),
+    )
+    .unwrap();
+    std::fs::write(
+        fake.dir.path().join("pods-after-delete.json"),
+        with_uids(&pods, "new").to_string(),
+    )
+    .unwrap();
     let mut o = fake.options();
     o.smoke = true;
     o.persistence = true;

@@ -107,7 +107,11 @@ fn failed_steps(r: &verify::LocalReport) -> Vec<String> {
 
 #[test]
 fn a_probe_path_the_app_does_not_serve_is_caught() {
-    let r = broken("deployment-backend.yaml", "path: /healthz", "path: /health");
+    let r = broken(
+        "deployment-backend.yaml",
+        "livenessProbe:\n            httpGet:\n              path: /healthz",
+        "livenessProbe:\n            httpGet:\n              path: /health",
+    );
     assert_eq!(
         failed_steps(&r),
         [
