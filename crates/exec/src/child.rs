@@ -2,6 +2,7 @@ use std::time::Duration;
 
 use nix::sys::signal::Signal;
 
+use crate::interrupt::Tracked;
 use crate::runner::{io_error, signal_group};
 use crate::{Cmd, Error, Output};
 
@@ -13,14 +14,16 @@ use crate::{Cmd, Error, Output};
 pub struct Child {
     cmd: Cmd,
     handle: duct::Handle,
+    tracked: Tracked,
 }
 
 impl Child {
     pub(crate) fn start(cmd: &Cmd) -> Result<Child, Error> {
-        let handle = cmd.start_captured()?;
+        let (handle, tracked) = cmd.start_captured()?;
         Ok(Child {
             cmd: cmd.clone(),
             handle,
+            tracked,
         })
     }
 
@@ -31,21 +34,22 @@ impl Child {
 
     /// Asks the program to stop with SIGTERM.
     pub fn terminate(&self) -> Result<(), Error> {
-        signal_group(&self.handle.pids(), Signal::SIGTERM);
+        self.signal(Signal::SIGTERM);
         Ok(())
     }
 
     /// Kills the program and everything it started with SIGKILL.
     pub fn kill(&self) -> Result<(), Error> {
-        signal_group(&self.handle.pids(), Signal::SIGKILL);
+        self.signal(Signal::SIGKILL);
         self.handle.wait().map_err(|e| io_error(&self.cmd, e))?;
+        self.tracked.release();
         Ok(())
     }
 
     /// The output if the program has exited, without waiting.
     pub fn try_wait(&self) -> Result<Option<Output>, Error> {
         let done = self.handle.try_wait().map_err(|e| io_error(&self.cmd, e))?;
-        Ok(done.map(Output::from_std))
+        Ok(done.map(|output| self.reaped(output)))
     }
 
     /// Waits up to `limit` for the program to exit.
@@ -54,13 +58,26 @@ impl Child {
             .handle
             .wait_timeout(limit)
             .map_err(|e| io_error(&self.cmd, e))?;
-        Ok(done.map(Output::from_std))
+        Ok(done.map(|output| self.reaped(output)))
     }
 
     /// Waits for the program to exit and returns what it printed, whatever its status.
     pub fn wait(&self) -> Result<Output, Error> {
         let done = self.handle.wait().map_err(|e| io_error(&self.cmd, e))?;
-        Ok(Output::from_std(done))
+        Ok(self.reaped(done))
+    }
+
+    /// Signals the child's group unless it has been reaped (its pid may belong to another
+    /// process by now).
+    fn signal(&self, signal: Signal) {
+        if !self.tracked.is_released() {
+            signal_group(&self.handle.pids(), signal);
+        }
+    }
+
+    fn reaped(&self, output: &std::process::Output) -> Output {
+        self.tracked.release();
+        Output::from_std(output)
     }
 
     /// The command this child runs (for messages).

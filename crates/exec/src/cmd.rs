@@ -3,6 +3,7 @@ use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::interrupt::{self, Tracked};
 use crate::{Child, Error, Output, Runner, resolve};
 
 const REDACTED: &str = "***";
@@ -17,8 +18,16 @@ pub struct Cmd {
     args: Vec<Part>,
     env: Vec<(String, Part)>,
     dir: Option<PathBuf>,
-    stdin: Option<Vec<u8>>,
+    stdin: Option<Stdin>,
     timeout: Option<Duration>,
+}
+
+/// What the program reads on stdin.
+#[derive(Clone, Debug)]
+enum Stdin {
+    Bytes(Vec<u8>),
+    /// Read by the program itself, so a file of any size never passes through our memory.
+    File(PathBuf),
 }
 
 #[derive(Clone, Debug)]
@@ -113,7 +122,13 @@ impl Cmd {
 
     /// Feeds `bytes` to the program's stdin (otherwise stdin is empty).
     pub fn stdin_bytes(mut self, bytes: impl Into<Vec<u8>>) -> Cmd {
-        self.stdin = Some(bytes.into());
+        self.stdin = Some(Stdin::Bytes(bytes.into()));
+        self
+    }
+
+    /// Connects the program's stdin to the file at `path` (opened when the program starts).
+    pub fn stdin_file(mut self, path: impl Into<PathBuf>) -> Cmd {
+        self.stdin = Some(Stdin::File(path.into()));
         self
     }
 
@@ -142,7 +157,11 @@ impl Cmd {
         self.timeout
     }
 
-    /// Runs to completion, capturing output; a non-zero exit is [`Error::Failed`].
+    /// Runs to completion now, capturing output; a non-zero exit is [`Error::Failed`].
+    ///
+    /// This and the other `run*` methods and [`spawn`](Cmd::spawn) run even during a dry run:
+    /// they are for reads (a plan has to look at things too). A command that changes anything
+    /// goes through the caller's [`Runner`] instead, so that `--dry-run` records it.
     pub fn run(&self) -> Result<Output, Error> {
         Runner::live().run(self)
     }
@@ -175,17 +194,32 @@ impl Cmd {
     }
 
     /// Starts the command with stdout and stderr captured.
-    pub(crate) fn start_captured(&self) -> Result<duct::Handle, Error> {
-        self.expression()?
-            .stdout_capture()
-            .stderr_capture()
+    pub(crate) fn start_captured(&self) -> Result<(duct::Handle, Tracked), Error> {
+        self.start(|expr| expr.stdout_capture().stderr_capture())
+    }
+
+    /// Starts the command with its streams set up by `redirect`, registered as a live child
+    /// (see [`interrupt`]) until the returned [`Tracked`] is released.
+    pub(crate) fn start(
+        &self,
+        redirect: impl FnOnce(duct::Expression) -> duct::Expression,
+    ) -> Result<(duct::Handle, Tracked), Error> {
+        let handle = redirect(self.expression()?)
             .start()
-            .map_err(|source| crate::runner::spawn_error(self, source))
+            .map_err(|source| crate::runner::spawn_error(self, source))?;
+        let tracked = Tracked::register(&handle.pids(), &self.to_string());
+        Ok((handle, tracked))
     }
 
     /// The duct expression for this command, in its own process group so that a timeout or
-    /// kill reaches everything it started.
+    /// kill reaches everything it started. Refused once the process is stopping.
     pub(crate) fn expression(&self) -> Result<duct::Expression, Error> {
+        if let Some(signal) = interrupt::refused() {
+            return Err(Error::Interrupted {
+                command: self.to_string(),
+                signal: signal.name(),
+            });
+        }
         let path = resolve(&self.program)?;
         #[allow(clippy::disallowed_methods)] // this crate is the one place allowed to spawn
         let mut expr =
@@ -200,7 +234,8 @@ impl Cmd {
             expr = expr.dir(dir);
         }
         expr = match &self.stdin {
-            Some(bytes) => expr.stdin_bytes(bytes.clone()),
+            Some(Stdin::Bytes(bytes)) => expr.stdin_bytes(bytes.clone()),
+            Some(Stdin::File(path)) => expr.stdin_path(path),
             None => expr.stdin_null(),
         };
         Ok(expr.unchecked())

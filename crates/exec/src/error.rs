@@ -44,6 +44,14 @@ pub enum Error {
         /// The last lines of the program's stderr before it was killed (secrets scrubbed).
         stderr: String,
     },
+    /// The process is stopping (SIGINT or SIGTERM arrived), so the program was not started.
+    #[error("`{command}` was not started: stopping on {signal}")]
+    Interrupted {
+        /// The redacted command line.
+        command: String,
+        /// `SIGINT` or `SIGTERM`.
+        signal: &'static str,
+    },
     /// Waiting for, signalling or reading from the process failed.
     #[error("`{command}`: {source}")]
     Io {

@@ -13,7 +13,10 @@
 //!   every display, error and dry-run record, and are scrubbed from captured stderr in errors;
 //! - **timeouts** kill the child's whole process group;
 //! - **dry runs**: a [`Runner`] either runs commands or records them, so a plan can be printed
-//!   and tested without touching anything.
+//!   and tested without touching anything. Anything that changes state runs through a
+//!   `Runner`; [`Cmd::run`] and its siblings are for reads, which a plan needs too;
+//! - **interrupts**: the children's process groups are known, so a binary can pass Ctrl-C on
+//!   to them and wait for them before it exits (see [`interrupt`]).
 //!
 //! ```no_run
 //! use std::time::Duration;
@@ -28,6 +31,7 @@
 mod child;
 mod cmd;
 mod error;
+pub mod interrupt;
 mod resolve;
 mod runner;
 

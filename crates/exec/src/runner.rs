@@ -1,8 +1,10 @@
+use std::fs::File;
 use std::io::{BufRead, BufReader};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use crate::interrupt::Tracked;
 use crate::{Cmd, Error};
 
 /// How many trailing lines of stderr an error keeps.
@@ -81,20 +83,23 @@ impl Runner {
         if self.recorded_instead(cmd) {
             return Ok(Output::default());
         }
-        let handle = cmd.start_captured()?;
-        let finished = match cmd.timeout_duration() {
-            None => handle.wait().map(Some),
-            Some(limit) => handle.wait_timeout(limit),
+        let (handle, tracked) = cmd.start_captured()?;
+        wait_within_timeout(cmd, &handle, &tracked)
+    }
+
+    /// Runs `cmd` to completion with its stdout written straight into `file` (at the file's
+    /// current position), so output of any size never passes through memory; stderr is
+    /// captured for errors, secrets scrubbed, and the timeout applies as in [`Runner::run`].
+    /// The returned [`Output`] has an empty `stdout`. A dry run records the command and
+    /// writes nothing.
+    pub fn run_to_file(&self, cmd: &Cmd, file: &File) -> Result<Output, Error> {
+        if self.recorded_instead(cmd) {
+            return Ok(Output::default());
         }
-        .map_err(|source| io_error(cmd, source))?;
-        match finished {
-            Some(output) => Ok(Output::from_std(output)),
-            None => {
-                kill_group(&handle.pids());
-                let output = handle.wait().map_err(|source| io_error(cmd, source))?;
-                Err(timeout_error(cmd, &String::from_utf8_lossy(&output.stderr)))
-            }
-        }
+        let stdout = file.try_clone().map_err(|source| io_error(cmd, source))?;
+        let (handle, tracked) = cmd.start(|expr| expr.stdout_file(stdout).stderr_capture())?;
+        let output = wait_within_timeout(cmd, &handle, &tracked)?;
+        check(cmd, output)
     }
 
     /// Runs `cmd` to completion, handing each line of its merged stdout and stderr to
@@ -108,6 +113,9 @@ impl Runner {
             .stderr_to_stdout()
             .reader()
             .map_err(|source| spawn_error(cmd, source))?;
+        // Released when this function returns: by then the reader has reached the end of the
+        // output, which duct only reports after reaping the child.
+        let _tracked = Tracked::register(&reader.pids(), &cmd.to_string());
         let reader = Arc::new(reader);
         let watchdog = cmd
             .timeout_duration()
@@ -161,6 +169,29 @@ impl Runner {
     }
 }
 
+/// Waits for a started command, killing its process group when its timeout passes.
+fn wait_within_timeout(
+    cmd: &Cmd,
+    handle: &duct::Handle,
+    tracked: &Tracked,
+) -> Result<Output, Error> {
+    let finished = match cmd.timeout_duration() {
+        None => handle.wait().map(Some),
+        Some(limit) => handle.wait_timeout(limit),
+    }
+    .map_err(|source| io_error(cmd, source))?;
+    let result = match finished {
+        Some(output) => Ok(Output::from_std(output)),
+        None => {
+            kill_group(&handle.pids());
+            let output = handle.wait().map_err(|source| io_error(cmd, source))?;
+            Err(timeout_error(cmd, &String::from_utf8_lossy(&output.stderr)))
+        }
+    };
+    tracked.release();
+    result
+}
+
 /// Kills a streamed command's process group when its time is up.
 struct Watchdog {
     fired: Arc<Mutex<bool>>,
@@ -200,8 +231,7 @@ pub(crate) fn kill_group(pids: &[u32]) {
 pub(crate) fn signal_group(pids: &[u32], signal: nix::sys::signal::Signal) {
     for &pid in pids {
         if let Ok(pid) = i32::try_from(pid) {
-            // The group may already be gone; that is the outcome we wanted.
-            let _ = nix::sys::signal::killpg(nix::unistd::Pid::from_raw(pid), signal);
+            crate::interrupt::signal(pid, signal);
         }
     }
 }

@@ -237,3 +237,96 @@ fn a_later_env_value_for_the_same_key_wins() {
     assert_eq!(cmd.run().unwrap().stdout, "second-secret\n");
     assert_eq!(cmd.to_string(), "KEY='***' sh -c 'echo $KEY'");
 }
+
+/// The high-water mark of this process's resident memory, in KiB.
+fn peak_rss_kib() -> u64 {
+    let status = fs::read_to_string("/proc/self/status").unwrap();
+    let line = status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .expect("VmHWM in /proc/self/status");
+    line.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
+#[test]
+fn run_to_file_streams_stdout_into_the_file_without_holding_it() {
+    const MIB: u64 = 1024 * 1024;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("out");
+    let file = fs::File::create(&path).unwrap();
+    let before = peak_rss_kib();
+    let out = Runner::live()
+        .run_to_file(&sh("head -c 268435456 /dev/zero; echo done >&2"), &file)
+        .unwrap();
+    let grown_mib = (peak_rss_kib() - before) / 1024;
+    assert_eq!(out.stdout, "");
+    assert_eq!(out.stderr, "done\n");
+    assert_eq!(fs::metadata(&path).unwrap().len(), 256 * MIB);
+    // Capturing the same output would have raised the peak by at least its 256 MiB.
+    assert!(
+        grown_mib < 32,
+        "peak RSS grew by {grown_mib} MiB while 256 MiB went to the file"
+    );
+}
+
+#[test]
+fn run_to_file_keeps_errors_redaction_timeouts_and_dry_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("out");
+    let file = fs::File::create(&path).unwrap();
+    let token = "file-t0ken-value";
+    let err = sh("echo partial; echo \"denied for $TOKEN\" >&2; exit 2")
+        .secret_env("TOKEN", token)
+        .pipe_to(&file)
+        .unwrap_err();
+    let Error::Failed {
+        status, ref stderr, ..
+    } = err
+    else {
+        panic!("{err:?}")
+    };
+    assert_eq!((status, stderr.as_str()), (2, "denied for ***"));
+    assert!(!err.to_string().contains(token), "{err}");
+    assert_eq!(fs::read_to_string(&path).unwrap(), "partial\n");
+
+    let err = sh("echo slow >&2; sleep 30")
+        .timeout(Duration::from_millis(300))
+        .pipe_to(&file)
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Timeout { ref stderr, .. } if stderr == "slow"),
+        "{err:?}"
+    );
+
+    let plan = Runner::dry_run();
+    let untouched = dir.path().join("untouched");
+    let untouched_file = fs::File::create(&untouched).unwrap();
+    plan.run_to_file(&sh("echo data"), &untouched_file).unwrap();
+    assert_eq!(plan.recorded(), ["sh -c 'echo data'"]);
+    assert_eq!(fs::metadata(&untouched).unwrap().len(), 0);
+}
+
+/// `Runner::live().run_to_file`, as a method for the tests above.
+trait PipeTo {
+    fn pipe_to(&self, file: &fs::File) -> Result<exec::Output, Error>;
+}
+
+impl PipeTo for Cmd {
+    fn pipe_to(&self, file: &fs::File) -> Result<exec::Output, Error> {
+        Runner::live().run_to_file(self, file)
+    }
+}
+
+#[test]
+fn stdin_can_come_from_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in");
+    fs::write(&input, "from the file\n").unwrap();
+    let out = Cmd::new("cat").stdin_file(&input).run().unwrap();
+    assert_eq!(out.stdout, "from the file\n");
+    let err = Cmd::new("cat")
+        .stdin_file(dir.path().join("missing"))
+        .run()
+        .unwrap_err();
+    assert!(matches!(err, Error::Spawn { .. }), "{err:?}");
+}
