@@ -36,7 +36,7 @@ test *args:
 ci: lint test
 
 # A real single-node Kubernetes for the tests, run as host processes (needs root; see
-# docs/test-cluster.md): up | down | status | kubeconfig.
+# docs/test-cluster.md): up | down | status | kubeconfig | env.
 test-cluster command="status":
     scripts/test-cluster/cluster.sh "$1"
 

@@ -579,5 +579,10 @@ case ${1:-} in
   down) cmd_down ;;
   status) cmd_status ;;
   kubeconfig) echo "$KUBECONFIG_FILE" ;;
-  *) echo "usage: $0 up|down|status|kubeconfig" >&2; exit 2 ;;
+  # What the kit needs to deploy here: `eval "$(just test-cluster env)"`, then
+  # `just deploy dev --context test-cluster`.
+  env)
+    printf 'export KUBECONFIG=%q\nexport CONTAINERD_ADDRESS=%q\nexport CRICTL=%q\n' \
+      "$KUBECONFIG_FILE" "$CONTAINERD_SOCK" "$(binary crictl)" ;;
+  *) echo "usage: $0 up|down|status|kubeconfig|env" >&2; exit 2 ;;
 esac

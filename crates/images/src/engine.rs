@@ -558,19 +558,22 @@ impl Engine {
         Ok(())
     }
 
-    /// The command that writes `reference` to `archive` (docker-archive), for loading into
-    /// Minikube from Podman/Buildah. `None` for engines Minikube reads directly.
+    /// The command that writes `reference` to `archive` (docker-archive), for loaders that
+    /// read archives. `None` for the engines that build inside Minikube: their images are in
+    /// the cluster already.
     pub fn save_cmd(&self, reference: &str, archive: &std::path::Path) -> Option<Cmd> {
-        match self.kind {
-            EngineKind::Podman | EngineKind::Buildah => Some(
-                Cmd::new(&self.tools.podman)
-                    .args(["save", "--format", "docker-archive", "-o"])
-                    .arg(archive.to_string_lossy())
-                    .arg(reference)
-                    .timeout(BUILD_TIMEOUT),
-            ),
-            _ => None,
-        }
+        let cmd = match self.kind {
+            EngineKind::Docker => Cmd::new(&self.tools.docker).args(["image", "save", "-o"]),
+            EngineKind::Podman | EngineKind::Buildah => {
+                Cmd::new(&self.tools.podman).args(["save", "--format", "docker-archive", "-o"])
+            }
+            EngineKind::MinikubeDocker | EngineKind::MinikubeImage => return None,
+        };
+        Some(
+            cmd.arg(archive.to_string_lossy())
+                .arg(reference)
+                .timeout(BUILD_TIMEOUT),
+        )
     }
 }
 

@@ -50,6 +50,14 @@ pub enum Error {
         /// The build command (redacted).
         command: String,
     },
+    /// No way to put images into the target cluster is known, or the one asked for cannot work.
+    #[error("cannot load the images: {reason}\n  fix: {fix}")]
+    NoLoader {
+        /// Why.
+        reason: String,
+        /// What to do.
+        fix: String,
+    },
     /// A tool answered with output we cannot read.
     #[error("could not read the output of `{command}`: {message}")]
     Output {

@@ -1,6 +1,7 @@
 //! Container images for the todo-chatbot: model and rules for our Dockerfiles, content-hash
 //! tags, builds through docker (BuildKit), podman, buildah or Minikube, size budgets, loading
-//! into Minikube with an image-ID check, and pruning of our older tags.
+//! into the cluster (Minikube, a node's containerd, k3s, kind, k3d) with an image-ID check, and
+//! pruning of our older tags.
 //!
 //! The CLI (`todoctl images check|build|load|prune`) is a thin shell over [`ops`]:
 //! [`ops::check`], [`ops::build`], [`ops::load`] and [`ops::prune`], all driven by a
@@ -12,6 +13,7 @@ pub mod dockerfile;
 pub mod dockerignore;
 pub mod engine;
 mod error;
+pub mod loader;
 pub mod minikube;
 pub mod ops;
 pub mod rules;
@@ -19,5 +21,6 @@ pub mod tag;
 
 pub use engine::{BuildSettings, Engine, EngineChoice, EngineKind, NodeRuntime, Tools};
 pub use error::Error;
+pub use loader::{Loader, LoaderChoice};
 pub use minikube::Minikube;
 pub use ops::{BuiltImage, CheckReport, ImageSpec, Progress, Project, PruneReport};

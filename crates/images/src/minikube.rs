@@ -139,9 +139,14 @@ impl Minikube {
         Ok(())
     }
 
+    /// The command that lists the cluster's images (`minikube image ls --format json`).
+    pub fn list_cmd(&self) -> Cmd {
+        self.cmd(["image", "ls", "--format", "json"])
+    }
+
     /// Every image in the cluster (`minikube image ls --format json`).
     pub fn images(&self, runner: &Runner) -> Result<Vec<ClusterImage>, Error> {
-        let cmd = self.cmd(["image", "ls", "--format", "json"]);
+        let cmd = self.list_cmd();
         let out = runner.run(&cmd)?;
         if runner.is_dry_run() {
             return Ok(Vec::new());
@@ -154,21 +159,12 @@ impl Minikube {
 
     /// The cluster's image tagged `reference`, if any.
     pub fn find(&self, runner: &Runner, reference: &str) -> Result<Option<ClusterImage>, Error> {
-        let want = short_name(reference);
-        Ok(self
-            .images(runner)?
-            .into_iter()
-            .find(|image| image.tags.iter().any(|t| short_name(t) == want)))
+        Ok(tagged(self.images(runner)?, reference))
     }
 
     /// The tags of `repository` in the cluster.
     pub fn list_tags(&self, runner: &Runner, repository: &str) -> Result<Vec<String>, Error> {
-        let listing: Vec<String> = self
-            .images(runner)?
-            .into_iter()
-            .flat_map(|i| i.tags)
-            .collect();
-        Ok(crate::engine::tags_of(&listing.join("\n"), repository))
+        Ok(tags_in(self.images(runner)?, repository))
     }
 
     /// Removes `reference` from the cluster (`minikube image rm`).
@@ -180,34 +176,64 @@ impl Minikube {
     /// Checks that the cluster's `reference` has image ID `built`.
     pub fn verify(&self, runner: &Runner, reference: &str, built: &str) -> Result<(), Error> {
         if runner.is_dry_run() {
-            runner.run(&self.cmd(["image", "ls", "--format", "json"]))?;
+            runner.run(&self.list_cmd())?;
             return Ok(());
         }
         let found = self.find(runner, reference)?;
+        check_id(reference, built, found, |stale| {
+            self.mismatch_fix(reference, stale)
+        })
+    }
+
+    /// What to do when the cluster has another image under `reference` (`stale`) or none.
+    fn mismatch_fix(&self, reference: &str, stale: bool) -> String {
         let profile = self
             .profile
             .as_deref()
             .map(|p| format!(" -p {p}"))
             .unwrap_or_default();
-        match found {
-            Some(image) if crate::engine::same_id(&image.id, built) => Ok(()),
-            Some(image) => Err(Error::ClusterMismatch {
-                image: reference.to_owned(),
-                built: normalize_id(built),
-                found: Some(image.id),
-                fix: format!(
-                    "the node kept an older image under this tag: run `minikube{profile} image rm {reference}` and load again (`todoctl images load`)"
-                ),
-            }),
-            None => Err(Error::ClusterMismatch {
-                image: reference.to_owned(),
-                built: normalize_id(built),
-                found: None,
-                fix: format!(
-                    "`minikube image load` did not deliver it: check `minikube{profile} status` and disk space in the node (`minikube ssh -- df -h`), then load again"
-                ),
-            }),
+        if stale {
+            format!(
+                "the node kept an older image under this tag: run `minikube{profile} image rm {reference}` and load again (`todoctl images load`)"
+            )
+        } else {
+            format!(
+                "`minikube image load` did not deliver it: check `minikube{profile} status` and disk space in the node (`minikube ssh -- df -h`), then load again"
+            )
         }
+    }
+}
+
+/// The image tagged `reference` among `images`, whatever registry prefix the node shows.
+pub fn tagged(images: Vec<ClusterImage>, reference: &str) -> Option<ClusterImage> {
+    let want = short_name(reference);
+    images
+        .into_iter()
+        .find(|image| image.tags.iter().any(|t| short_name(t) == want))
+}
+
+/// The tags of `repository` among `images`.
+pub fn tags_in(images: Vec<ClusterImage>, repository: &str) -> Vec<String> {
+    let listing: Vec<String> = images.into_iter().flat_map(|i| i.tags).collect();
+    crate::engine::tags_of(&listing.join("\n"), repository)
+}
+
+/// `Ok` when the node's image under `reference` is the one built; otherwise the mismatch,
+/// with `fix(stale)` saying what to do (`stale`: another image holds the tag).
+pub fn check_id(
+    reference: &str,
+    built: &str,
+    found: Option<ClusterImage>,
+    fix: impl FnOnce(bool) -> String,
+) -> Result<(), Error> {
+    match found {
+        Some(image) if crate::engine::same_id(&image.id, built) => Ok(()),
+        found => Err(Error::ClusterMismatch {
+            image: reference.to_owned(),
+            built: normalize_id(built),
+            fix: fix(found.is_some()),
+            found: found.map(|image| image.id),
+        }),
     }
 }
 

@@ -10,9 +10,9 @@
 //! let built = ops::build(&project, &runner, &engine, false, &mut |p: Progress<'_>| eprintln!("{p:?}"))?;
 //! for image in &built { println!("{} {}", image.reference, image.size_mb().unwrap_or(0.0)); }
 //! ops::enforce_budgets(&built)?;
-//! let minikube = images::minikube::Minikube::new("minikube", None);
-//! ops::load(&runner, &engine, &minikube, &built, &mut |_| {})?;
-//! ops::prune(&project, &runner, &engine, Some(&minikube))?;
+//! let cluster = images::Loader::Minikube(images::Minikube::new("minikube", None));
+//! ops::load(&runner, &engine, &cluster, &built, &mut |_| {})?;
+//! ops::prune(&project, &runner, &engine, Some(&cluster))?;
 //! # Ok::<(), images::Error>(())
 //! ```
 
@@ -27,7 +27,7 @@ use crate::Error;
 use crate::dockerfile::Dockerfile;
 use crate::dockerignore::DockerIgnore;
 use crate::engine::{BuildRequest, Engine};
-use crate::minikube::Minikube;
+use crate::loader::{Loader, Source};
 use crate::rules::{self, Finding, RuleContext};
 use crate::tag::{TagInputs, content_tag};
 
@@ -264,6 +264,8 @@ pub enum Progress<'a> {
     Loading {
         /// The reference being loaded.
         reference: &'a str,
+        /// Where it goes ([`Loader::name`]).
+        into: &'a str,
     },
     /// The cluster's image ID for `reference` equals the one built.
     Verified {
@@ -463,14 +465,26 @@ pub fn built_images(
 pub fn load(
     runner: &Runner,
     engine: &Engine,
-    minikube: &Minikube,
+    loader: &Loader,
     built: &[BuiltImage],
     progress: &mut dyn FnMut(Progress<'_>),
 ) -> Result<(), Error> {
+    if engine.kind().builds_in_cluster() && !matches!(loader, Loader::Minikube(_)) {
+        return Err(Error::NoLoader {
+            reason: format!(
+                "the {} engine builds inside Minikube, but the images are for {}",
+                engine.kind().name(),
+                loader.name()
+            ),
+            fix: "build with --engine docker, podman or buildah for this cluster".into(),
+        });
+    }
+    let into = loader.name();
     for image in built {
         if !engine.kind().builds_in_cluster() {
             progress(Progress::Loading {
                 reference: &image.reference,
+                into: &into,
             });
             let dir = tempfile::tempdir().map_err(|source| Error::Io {
                 path: std::env::temp_dir(),
@@ -478,14 +492,16 @@ pub fn load(
             })?;
             let archive = dir.path().join(format!("{}-{}.tar", image.name, image.tag));
             match engine.save_cmd(&image.qualified, &archive) {
-                Some(save) => {
+                Some(save) if loader.needs_archive(engine.kind()) => {
                     runner.run(&save)?;
-                    minikube.load(runner, &archive.to_string_lossy())?;
+                    runner.run(&loader.load_cmd(Source::Archive(&archive)))?;
                 }
-                None => minikube.load(runner, &image.qualified)?,
+                _ => {
+                    runner.run(&loader.load_cmd(Source::Daemon(&image.qualified)))?;
+                }
             }
         }
-        minikube.verify(runner, &image.qualified, &image.id)?;
+        loader.verify(runner, &image.qualified, &image.id)?;
         progress(Progress::Verified {
             reference: &image.reference,
         });
@@ -510,7 +526,7 @@ pub fn prune(
     project: &Project,
     runner: &Runner,
     engine: &Engine,
-    cluster: Option<&Minikube>,
+    cluster: Option<&Loader>,
 ) -> Result<PruneReport, Error> {
     let mut report = PruneReport::default();
     let current = project.tags()?;
@@ -525,14 +541,14 @@ pub fn prune(
             }
         }
     }
-    if let Some(minikube) = cluster
+    if let Some(loader) = cluster
         && !engine.kind().builds_in_cluster()
     {
         for image in &current {
-            for tag in minikube.list_tags(runner, &image.name)? {
+            for tag in loader.list_tags(runner, &image.name)? {
                 if tag != image.tag {
                     let old = format!("{REGISTRY_PREFIX}{}:{tag}", image.name);
-                    minikube.remove(runner, &old)?;
+                    loader.remove(runner, &old)?;
                     report
                         .removed_from_cluster
                         .push(format!("{}:{tag}", image.name));

@@ -96,7 +96,24 @@ pub fn check(config: &Config) -> Report {
     let docker = tools::find(&probe, &tools::DOCKER);
     let podman = tools::find(&probe, &tools::PODMAN);
     let just = tools::find(&probe, &tools::JUST);
-    checks.push(tools::row(&minikube));
+    let other_cluster = config
+        .explicit_context
+        .as_deref()
+        .is_some_and(|c| c != config.minikube_profile);
+    checks.push(if other_cluster && !minikube.is_present() {
+        // Another cluster was named: Minikube is neither started nor loaded into.
+        Check::new(
+            "tool.minikube",
+            "minikube",
+            Status::Info,
+            format!(
+                "not needed: deploying to context {}",
+                config.explicit_context.as_deref().unwrap_or_default()
+            ),
+        )
+    } else {
+        tools::row(&minikube)
+    });
     checks.push(tools::row(&helm));
     checks.push(tools::row(&kubectl));
     checks.extend(tools::engine_rows(&docker, &podman));

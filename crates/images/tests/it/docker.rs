@@ -8,7 +8,7 @@ use images::docker::{config_digest_from_manifest, parse_inspect, tar_entry};
 use images::engine::{BuildRequest, BuildSettings, Engine, EngineChoice, EngineKind, Tools};
 use images::minikube::Minikube;
 use images::ops::{self, BuiltImage};
-use images::{Error, NodeRuntime};
+use images::{Error, Loader, NodeRuntime};
 
 use crate::fakes::{Fakes, fixture};
 
@@ -189,7 +189,7 @@ fn containerd_store_is_compared_by_config_digest_not_by_its_index_id() {
         budget: 50_000_000,
         reused: true,
     };
-    let mk = Minikube::new(&fakes.path("minikube"), None);
+    let mk = Loader::Minikube(Minikube::new(&fakes.path("minikube"), None));
     ops::load(&Runner::live(), &engine, &mk, &[image], &mut |_| {}).unwrap();
 }
 

@@ -2,7 +2,7 @@ use exec::Runner;
 use images::engine::{BuildRequest, BuildSettings, Engine, EngineKind, Tools};
 use images::minikube::{Minikube, parse_docker_env, parse_image_ls};
 use images::ops::{self, BuiltImage};
-use images::{Error, Progress};
+use images::{Error, Loader, Progress};
 
 use crate::fakes::Fakes;
 
@@ -93,7 +93,7 @@ fn docker_engine_loads_by_reference_then_checks_the_cluster_id() {
     let fakes = Fakes::new();
     fakes.set_image_ls(&listing(ID));
     let engine = Engine::new(EngineKind::Docker, tools(&fakes), BuildSettings::default()).unwrap();
-    let mk = Minikube::new(&fakes.path("minikube"), Some("todo".into()));
+    let mk = Loader::Minikube(Minikube::new(&fakes.path("minikube"), Some("todo".into())));
     let mut seen = Vec::new();
     ops::load(&Runner::live(), &engine, &mk, &[built(ID)], &mut |p| {
         seen.push(format!("{p:?}"))
@@ -114,7 +114,7 @@ fn a_different_id_in_the_cluster_is_an_error_with_the_fix() {
     let fakes = Fakes::new();
     fakes.set_image_ls(&listing(OTHER));
     let engine = Engine::new(EngineKind::Docker, tools(&fakes), BuildSettings::default()).unwrap();
-    let mk = Minikube::new(&fakes.path("minikube"), None);
+    let mk = Loader::Minikube(Minikube::new(&fakes.path("minikube"), None));
     let err = ops::load(&Runner::live(), &engine, &mk, &[built(ID)], &mut |_| {}).unwrap_err();
     assert!(
         matches!(err, Error::ClusterMismatch { found: Some(_), .. }),
@@ -134,7 +134,7 @@ fn an_image_missing_from_the_cluster_is_an_error() {
     fakes.set_image_ls(
         r#"[{"id":"sha256:00","repoTags":["registry.k8s.io/pause:3.10"],"size":"1"}]"#,
     );
-    let mk = Minikube::new(&fakes.path("minikube"), None);
+    let mk = Loader::Minikube(Minikube::new(&fakes.path("minikube"), None));
     let err = mk
         .verify(&Runner::live(), "todo-chatbot-backend:0123456789ab", ID)
         .unwrap_err();
@@ -149,7 +149,7 @@ fn an_image_missing_from_the_cluster_is_an_error() {
 fn a_short_cluster_id_matches_its_full_form() {
     let fakes = Fakes::new();
     fakes.set_image_ls(&listing(&ID["sha256:".len()..][..13]));
-    let mk = Minikube::new(&fakes.path("minikube"), None);
+    let mk = Loader::Minikube(Minikube::new(&fakes.path("minikube"), None));
     mk.verify(&Runner::live(), "todo-chatbot-backend:0123456789ab", ID)
         .unwrap();
 }
@@ -206,7 +206,7 @@ fn minikube_docker_engine_builds_against_the_clusters_daemon() {
     );
     // The image is already in the cluster: load only checks the ID.
     fakes.set_image_ls(&listing(ID));
-    let mk = Minikube::new(&fakes.path("minikube"), Some("todo".into()));
+    let mk = Loader::Minikube(Minikube::new(&fakes.path("minikube"), Some("todo".into())));
     ops::load(&Runner::live(), &engine, &mk, &[built(ID)], &mut |_| {}).unwrap();
     assert!(
         !fakes.calls().iter().any(|c| c.contains("image load")),
@@ -310,7 +310,7 @@ fn podman_images_reach_minikube_as_an_archive() {
     )
     .unwrap();
     let runner = Runner::dry_run();
-    let mk = Minikube::new("minikube", None);
+    let mk = Loader::Minikube(Minikube::new("minikube", None));
     ops::load(&runner, &engine, &mk, &[built(ID)], &mut |_: Progress<
         '_,
     >| {})

@@ -3,7 +3,7 @@ use std::path::Path;
 use exec::Runner;
 use images::engine::{BuildSettings, Engine, EngineChoice, EngineKind, Tools, same_id, tags_of};
 use images::ops::{self, MB, Project};
-use images::{Error, Minikube};
+use images::{Error, Loader, Minikube};
 
 use crate::fakes::Fakes;
 
@@ -205,7 +205,7 @@ fn prune_removes_only_our_older_tags() {
         ..Tools::default()
     };
     let engine = Engine::new(EngineKind::Docker, tools, BuildSettings::default()).unwrap();
-    let mk = Minikube::new(&fakes.path("minikube"), None);
+    let mk = Loader::Minikube(Minikube::new(&fakes.path("minikube"), None));
     let report = ops::prune(&project, &Runner::live(), &engine, Some(&mk)).unwrap();
     assert_eq!(
         report.removed,

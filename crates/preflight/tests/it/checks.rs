@@ -173,6 +173,17 @@ fn a_non_minikube_context_is_refused_without_context() {
         0,
     );
     assert_eq!(report.context.as_deref(), Some("prod-eks"));
+    // Nor is minikube itself needed there (without --context its absence blocks).
+    std::fs::remove_file(fakes.bin().join("minikube")).unwrap();
+    expect(
+        &config,
+        &[(
+            "tool.minikube",
+            Status::Info,
+            "not needed: deploying to context prod-eks",
+        )],
+        0,
+    );
 
     // A context that is not in the kubeconfig is refused even when named.
     config.explicit_context = Some("typo".to_owned());

@@ -18,7 +18,7 @@ use serde::Serialize;
 use crate::cli::GlobalArgs;
 use crate::commands::chart::CheckArgs;
 use crate::commands::cluster::{ChartArgs, Target};
-use crate::commands::images::{ImageOptions, minikube, show as show_image_progress};
+use crate::commands::images::{ImageOptions, show as show_image_progress};
 use crate::commands::verify::{LiveArgs, run_live};
 use crate::output;
 
@@ -159,6 +159,11 @@ pub fn run(args: DeployArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
     };
     let project = args.images.project()?;
     let engine = args.images.engine(&args.target.minikube_profile)?;
+    // Chosen before building: a cluster the images cannot reach should stop the deploy first.
+    let loader = args.images.loader(
+        args.target.context.as_deref(),
+        &args.target.minikube_profile,
+    )?;
     let mut built = Vec::new();
     timed("images", &mut || {
         built = ::images::ops::build(&project, &runner, &engine, false, &mut |p| {
@@ -173,16 +178,13 @@ pub fn run(args: DeployArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
         ))
     })?;
 
-    if on_minikube {
+    if let Some(loader) = &loader {
         timed("load", &mut || {
-            ::images::ops::load(
-                &runner,
-                &engine,
-                &minikube(&args.target.minikube_profile),
-                &built,
-                &mut |p| image_progress(p),
-            )?;
-            Ok("image IDs in the cluster match the build".into())
+            ::images::ops::load(&runner, &engine, loader, &built, &mut |p| image_progress(p))?;
+            Ok(format!(
+                "image IDs in the cluster match the build ({})",
+                loader.name()
+            ))
         })?;
     }
 

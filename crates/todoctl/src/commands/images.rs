@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
 use images::engine::{BuildSettings, Engine, EngineChoice, Tools};
-use images::minikube::Minikube;
+use images::loader::{self, Loader, LoaderTarget};
 use images::ops::{self, BuiltImage, Progress, Project};
 use serde::Serialize;
 
@@ -25,6 +25,11 @@ pub struct ImagesArgs {
     /// The Minikube profile to load into.
     #[arg(long, global = true, env = "MINIKUBE_PROFILE", default_value = cluster::minikube::DEFAULT_PROFILE)]
     minikube_profile: String,
+
+    /// The kube context whose cluster gets the images (default: Minikube's); picks the
+    /// loader with --image-loader auto.
+    #[arg(long, global = true)]
+    context: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -37,9 +42,9 @@ enum ImagesCommand {
         #[arg(long)]
         force: bool,
     },
-    /// Load the built images into Minikube and check the cluster has the same image IDs.
+    /// Load the built images into the cluster and check it has the same image IDs.
     Load,
-    /// Remove our images' older tags from the engine and from Minikube.
+    /// Remove our images' older tags from the engine and from the cluster.
     Prune,
 }
 
@@ -66,6 +71,17 @@ pub struct ImageOptions {
     /// The project root (the build context).
     #[arg(long, global = true, default_value = ".")]
     root: PathBuf,
+
+    /// How images reach the cluster: auto, minikube, containerd, k3s, kind, k3d, or none (the
+    /// cluster pulls them from your registry). auto: Minikube without --context, kind for a
+    /// kind-* context, k3d for k3d-*, containerd when --containerd-address is set.
+    #[arg(long, global = true, default_value = "auto", env = "TODO_IMAGE_LOADER")]
+    image_loader: String,
+
+    /// The node's containerd socket (`ctr --address`), for --image-loader containerd; the
+    /// image-ID check reads the same socket with crictl ($CRICTL or PATH).
+    #[arg(long, global = true, env = "CONTAINERD_ADDRESS")]
+    containerd_address: Option<String>,
 }
 
 impl ImageOptions {
@@ -90,11 +106,20 @@ impl ImageOptions {
         let choice: EngineChoice = self.engine.parse()?;
         Ok(Engine::detect(choice, Tools::default(), settings)?)
     }
-}
 
-/// The Minikube the images go to.
-pub fn minikube(profile: &str) -> Minikube {
-    Minikube::new("minikube", Some(profile.to_owned()))
+    /// Where the images go for `context` (`None`: Minikube's); `None` when nothing is loaded.
+    pub fn loader(
+        &self,
+        context: Option<&str>,
+        minikube_profile: &str,
+    ) -> anyhow::Result<Option<Loader>> {
+        let target = LoaderTarget {
+            context,
+            minikube_profile,
+            containerd_address: self.containerd_address.as_deref(),
+        };
+        Ok(loader::choose(self.image_loader.parse()?, &target)?)
+    }
 }
 
 /// The images as built: what `todoctl images build` prints.
@@ -156,14 +181,13 @@ pub fn run(args: ImagesArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
         }
         ImagesCommand::Load => {
             let engine = options.engine(&args.minikube_profile)?;
+            let Some(loader) = options.loader(args.context.as_deref(), &args.minikube_profile)?
+            else {
+                output::progress("--image-loader none: nothing to load");
+                return Ok(ExitCode::SUCCESS);
+            };
             let built = ops::built_images(&project, &runner, &engine)?;
-            ops::load(
-                &runner,
-                &engine,
-                &minikube(&args.minikube_profile),
-                &built,
-                &mut |p| show(global, p),
-            )?;
+            ops::load(&runner, &engine, &loader, &built, &mut |p| show(global, p))?;
             if runner.is_dry_run() {
                 output::plan(global, &runner.recorded())?;
             }
@@ -171,10 +195,10 @@ pub fn run(args: ImagesArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
         }
         ImagesCommand::Prune => {
             let engine = options.engine(&args.minikube_profile)?;
-            // Without minikube there is no cluster to prune; the engine's tags still go.
-            let cluster = exec::resolve("minikube")
-                .is_ok()
-                .then(|| minikube(&args.minikube_profile));
+            // Without the cluster's tool there is no cluster to prune; the engine's tags still go.
+            let cluster = options
+                .loader(args.context.as_deref(), &args.minikube_profile)?
+                .filter(|loader| exec::resolve(&loader.tool()).is_ok());
             let report = ops::prune(&project, &runner, &engine, cluster.as_ref())?;
             if runner.is_dry_run() {
                 output::plan(global, &runner.recorded())?;
@@ -201,8 +225,8 @@ pub fn show(global: &GlobalArgs, progress: Progress<'_>) {
         }
         Progress::Line { line, .. } if global.verbose > 0 => output::progress(format!("  {line}")),
         Progress::Line { .. } => {}
-        Progress::Loading { reference } => {
-            output::progress(format!("loading {reference} into minikube"))
+        Progress::Loading { reference, into } => {
+            output::progress(format!("loading {reference} into {into}"))
         }
         Progress::Verified { reference } => output::progress(format!(
             "{reference}: the cluster runs the image ID that was built"
