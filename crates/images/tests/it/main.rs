@@ -4,6 +4,7 @@ mod docker;
 mod dockerfile;
 mod dockerignore;
 mod fakes;
+mod loader;
 mod minikube;
 mod ops;
 mod real_build;
