@@ -359,7 +359,7 @@ impl Quantity {
 }
 
 fn parse_quantity(s: &str) -> Option<f64> {
-    const SUFFIXES: [(&str, f64); 13] = [
+    const SUFFIXES: [(&str, f64); 15] = [
         ("Ki", 1024.0),
         ("Mi", 1_048_576.0),
         ("Gi", 1_073_741_824.0),
@@ -367,6 +367,8 @@ fn parse_quantity(s: &str) -> Option<f64> {
         ("Pi", 1_125_899_906_842_624.0),
         ("Ei", 1_152_921_504_606_846_976.0),
         ("m", 0.001),
+        ("u", 1e-6),
+        ("n", 1e-9),
         ("k", 1e3),
         ("M", 1e6),
         ("G", 1e9),
@@ -398,6 +400,9 @@ pub struct Autoscaling {
     #[serde(rename = "targetCPUUtilizationPercentage")]
     #[schemars(range(min = 1, max = 100))]
     pub target_cpu_utilization_percentage: u32,
+    /// Seconds the load must stay low before replicas are removed; null: Kubernetes' 300.
+    #[schemars(range(min = 0, max = 3600))]
+    pub scale_down_stabilization_window_seconds: Option<u32>,
 }
 
 /// PodDisruptionBudget settings.

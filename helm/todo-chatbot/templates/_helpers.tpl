@@ -170,5 +170,11 @@ spec:
         target:
           type: Utilization
           averageUtilization: {{ $v.autoscaling.targetCPUUtilizationPercentage }}
+  {{- $window := $v.autoscaling.scaleDownStabilizationWindowSeconds }}
+  {{- if not (kindIs "invalid" $window) }}
+  behavior:
+    scaleDown:
+      stabilizationWindowSeconds: {{ $window }}
+  {{- end }}
 {{- end }}
 {{- end }}
