@@ -459,6 +459,15 @@ fn status_summarises_helm_and_the_pods() {
         "*get\\ persistentvolumeclaims*",
         list_json::<k8s_openapi::api::core::v1::PersistentVolumeClaim>(&[]),
     ));
+    rules.push(reply(
+        "*get\\ horizontalpodautoscalers.v2.autoscaling*",
+        list_json::<k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler>(&[]),
+    ));
+    rules.push(fail(
+        "*get\\ --raw\\ /apis/metrics.k8s.io/*",
+        "Error from server (NotFound): the server could not find the requested resource\n",
+        1,
+    ));
     fakes.tool("kubectl", rules);
     fakes.tool(
         "helm",
@@ -468,6 +477,14 @@ fn status_summarises_helm_and_the_pods() {
         ],
     );
     let report = status::status(&connect(&fakes)).unwrap();
+    let status::Usage::Unavailable { reason } = &report.usage else {
+        panic!("no metrics API, yet usage: {:?}", report.usage)
+    };
+    assert!(
+        reason.contains("could not find the requested resource")
+            && reason.contains("metrics-server"),
+        "{reason}"
+    );
     assert_eq!(report.release.as_ref().unwrap().version, 2);
     assert_eq!(report.pods.len(), 2);
     assert_eq!(report.pods[1].reason.as_deref(), Some("CrashLoopBackOff"));

@@ -10,3 +10,4 @@ mod kubectl;
 mod live;
 mod plan;
 mod rollout;
+mod status;

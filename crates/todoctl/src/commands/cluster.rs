@@ -287,6 +287,48 @@ impl fmt::Display for Status {
                 writeln!(f, "  {row}")?;
             }
         }
+        if !report.autoscalers.is_empty() {
+            writeln!(
+                f,
+                "\n{:<40} {:<8} {:<8} {:<8} TARGETS",
+                "AUTOSCALER", "REPLICAS", "DESIRED", "MIN-MAX"
+            )?;
+        }
+        for hpa in &report.autoscalers {
+            writeln!(
+                f,
+                "{:<40} {:<8} {:<8} {:<8} {}",
+                hpa.name,
+                hpa.current_replicas,
+                hpa.desired_replicas,
+                format!("{}-{}", hpa.min_replicas, hpa.max_replicas),
+                hpa.targets.join(", ")
+            )?;
+            if let Some(problem) = &hpa.problem {
+                writeln!(f, "  cannot scale: {problem}")?;
+            }
+        }
+        match &report.usage {
+            cluster::status::Usage::Measured { pods } => {
+                writeln!(
+                    f,
+                    "\n{:<48} {:>10} {:>14}",
+                    "USAGE", "CPU(cores)", "MEMORY(bytes)"
+                )?;
+                for pod in pods {
+                    writeln!(
+                        f,
+                        "{:<48} {:>10} {:>14}",
+                        pod.name,
+                        format!("{}m", pod.cpu_millicores),
+                        format!("{}Mi", pod.memory_mib)
+                    )?;
+                }
+            }
+            cluster::status::Usage::Unavailable { reason } => {
+                writeln!(f, "\nUSAGE unavailable: {reason}")?;
+            }
+        }
         write!(
             f,
             "\n{}",
