@@ -116,10 +116,10 @@ pub fn frontend_access(
     profile: &str,
     host: &Host,
 ) -> Result<Option<FrontendAccess>> {
-    let name = format!("{}-frontend", cluster.fullname());
-    let Some(service) = cluster.kubectl().get::<Service>(&name)? else {
+    let Ok(service) = cluster.component_object::<Service>("frontend") else {
         return Ok(None);
     };
+    let name = service.metadata.name.clone().unwrap_or_default();
     let Some(port) = node_port(&service) else {
         return Ok(None);
     };

@@ -8,13 +8,16 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use exec::{Cmd, Runner};
+use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::Pod;
 
 use crate::context::{Target, resolve_target};
 use crate::error::{Error, Result};
 use crate::helm::{Helm, HelmMajor, duration_arg};
 use crate::kubectl::{Kubectl, parse_json};
-use crate::rollout::{RolloutFailure, fatal_problem, has_logs, retried_pulls};
+use crate::rollout::{
+    RolloutFailure, admission_refusal, event_key, fatal_problem, has_logs, retried_pulls,
+};
 use crate::tools::Tools;
 
 /// The release name and namespace the chart contract names.
@@ -83,6 +86,25 @@ impl Cluster {
     /// The chart's resource name prefix for this release (`todo-chatbot.fullname`).
     pub fn fullname(&self) -> String {
         fullname(&self.release)
+    }
+
+    /// The release's `K` for `component`, as the API server has it: found by the chart's
+    /// labels, so a long release name or `fullnameOverride` needs no guessing at names.
+    pub fn component_object<K>(&self, component: &str) -> Result<K>
+    where
+        K: k8s_openapi::Resource + serde::de::DeserializeOwned,
+    {
+        let selector = self.component_selector(component);
+        self.kubectl()
+            .list::<K>(&selector)?
+            .into_iter()
+            .next()
+            .ok_or_else(|| Error::NoObject {
+                kind: K::KIND,
+                component: component.to_owned(),
+                namespace: self.namespace.clone(),
+                selector,
+            })
     }
 }
 
@@ -456,6 +478,8 @@ pub fn deploy(
         return Ok(DeployOutcome::Unchanged { revision });
     }
 
+    refuse_claim_template_changes(&helm, cluster, options)?;
+
     for cmd in namespace_cmds(cluster, options.pod_security()?) {
         let out = runner.run_unchecked(&cmd)?;
         if !out.success() && !out.stderr.contains("AlreadyExists") {
@@ -511,22 +535,125 @@ fn unchanged_revision(
 /// Whether two rendered manifests are the same release content (whitespace at the ends of
 /// documents aside).
 pub fn same_manifest(a: &str, b: &str) -> bool {
-    fn docs(text: &str) -> Vec<String> {
-        let mut docs = vec![String::new()];
-        for line in text.lines() {
-            if line.trim_end() == "---" {
-                docs.push(String::new());
-            } else if let Some(doc) = docs.last_mut() {
-                doc.push_str(line.trim_end());
-                doc.push('\n');
-            }
+    documents(a) == documents(b)
+}
+
+/// The non-empty documents of a rendered manifest stream, trimmed.
+fn documents(text: &str) -> Vec<String> {
+    let mut docs = vec![String::new()];
+    for line in text.lines() {
+        if line.trim_end() == "---" {
+            docs.push(String::new());
+        } else if let Some(doc) = docs.last_mut() {
+            doc.push_str(line.trim_end());
+            doc.push('\n');
         }
-        docs.into_iter()
-            .map(|d| d.trim().to_owned())
-            .filter(|d| !d.is_empty())
+    }
+    docs.into_iter()
+        .map(|d| d.trim().to_owned())
+        .filter(|d| !d.is_empty())
+        .collect()
+}
+
+/// What in `rendered` would change `live`'s volume claim templates, one line per field: the API
+/// server refuses any such change to a StatefulSet, so helm would fail half-way through.
+pub fn claim_template_changes(live: &StatefulSet, rendered: &StatefulSet) -> Vec<String> {
+    fn claims(sts: &StatefulSet) -> Vec<(String, [String; 3])> {
+        let templates = sts
+            .spec
+            .as_ref()
+            .and_then(|s| s.volume_claim_templates.clone())
+            .unwrap_or_default();
+        templates
+            .into_iter()
+            .map(|claim| {
+                let spec = claim.spec.unwrap_or_default();
+                let size = spec
+                    .resources
+                    .and_then(|r| r.requests)
+                    .and_then(|r| r.get("storage").map(|q| q.0.clone()))
+                    .unwrap_or_default();
+                let class = spec
+                    .storage_class_name
+                    .unwrap_or_else(|| "<cluster default>".into());
+                let modes = spec.access_modes.unwrap_or_default().join(",");
+                (
+                    claim.metadata.name.unwrap_or_default(),
+                    [size, class, modes],
+                )
+            })
             .collect()
     }
-    docs(a) == docs(b)
+    let name = live.metadata.name.clone().unwrap_or_default();
+    let (before, after) = (claims(live), claims(rendered));
+    let mut changes = Vec::new();
+    for (claim, new) in &after {
+        match before.iter().find(|(c, _)| c == claim) {
+            None => changes.push(format!("{name}: a new claim template `{claim}`")),
+            Some((_, old)) => {
+                for (field, (old, new)) in ["size", "storage class", "access modes"]
+                    .iter()
+                    .zip(old.iter().zip(new))
+                {
+                    if old != new {
+                        changes.push(format!("{name}: claim `{claim}` {field} {old} → {new}"));
+                    }
+                }
+            }
+        }
+    }
+    for (claim, _) in &before {
+        if !after.iter().any(|(c, _)| c == claim) {
+            changes.push(format!("{name}: claim template `{claim}` removed"));
+        }
+    }
+    changes
+}
+
+/// Refuses, before helm runs, an upgrade that would change a deployed StatefulSet's volume
+/// claim templates (a profile switch that resizes the database volume, say).
+fn refuse_claim_template_changes(
+    helm: &Helm,
+    cluster: &Cluster,
+    options: &DeployOptions,
+) -> Result<()> {
+    let live = cluster
+        .kubectl()
+        .statefulsets(&cluster.release_selector())?;
+    if live.is_empty() {
+        return Ok(());
+    }
+    let manifest = helm.template(
+        &cluster.release,
+        &cluster.namespace,
+        &options.chart,
+        &options.value_args(None),
+        &options.kube_version,
+    )?;
+    let rendered: Vec<StatefulSet> = documents(&manifest)
+        .iter()
+        .filter(|d| d.lines().any(|l| l.trim_end() == "kind: StatefulSet"))
+        .filter_map(|d| serde_saphyr::from_str(d).ok())
+        .collect();
+    let changes: Vec<String> = live
+        .iter()
+        .flat_map(|old| {
+            rendered
+                .iter()
+                .filter(|new| new.metadata.name == old.metadata.name)
+                .flat_map(|new| claim_template_changes(old, new))
+        })
+        .collect();
+    if changes.is_empty() {
+        return Ok(());
+    }
+    Err(Error::Invalid(format!(
+        "refusing to upgrade release {}: the API server forbids changing a StatefulSet's volume claim templates, and these values would:\n  {}\n\
+         fix: keep the deployed values (e.g. set postgresql.persistence.size and .storageClass to what is deployed, in a values file), \
+         or move the data to a new volume: `just backup`, `just down --purge`, `just deploy`, `just restore FILE`",
+        cluster.release,
+        changes.join("\n  ")
+    )))
 }
 
 /// Runs helm in the background and polls the release's pods every two seconds; the first pod
@@ -545,6 +672,12 @@ fn watch_upgrade(
     let before: HashSet<String> = kubectl
         .pods(&selector)
         .map(|pods| pods.iter().map(pod_key).collect())
+        .unwrap_or_default();
+    // Events are deduplicated into one object whose count grows; what is already there is
+    // an earlier rollout's.
+    let seen_events: HashSet<(String, i32)> = kubectl
+        .events()
+        .map(|events| events.iter().map(event_key).collect())
         .unwrap_or_default();
     let child = cmd.spawn()?;
     let mut noted = HashSet::new();
@@ -571,7 +704,13 @@ fn watch_upgrade(
             .into_iter()
             .filter(|p| p.metadata.deletion_timestamp.is_none() && !before.contains(&pod_key(p)))
             .collect();
-        if let Some(failure) = fatal_problem(&pods) {
+        let refused = || {
+            kubectl
+                .events()
+                .ok()
+                .and_then(|events| admission_refusal(&events, &seen_events))
+        };
+        if let Some(failure) = fatal_problem(&pods).or_else(refused) {
             let failure = with_logs(&kubectl, failure);
             on_line(&format!(
                 "{}: {} — stopping helm so it rolls back",
@@ -689,10 +828,13 @@ pub fn down(
                 "--ignore-not-found",
                 "--wait=true",
             ]),
+            // The chart's own Secret carries the release's labels; an `existingSecret` of the
+            // user's does not, and stays.
             kubectl.cmd().args([
                 "delete",
-                "secret",
-                &cluster.fullname(),
+                "secrets",
+                "--selector",
+                &cluster.release_selector(),
                 "--ignore-not-found",
             ]),
             kubectl.global_cmd().args([

@@ -14,11 +14,12 @@ use crate::deploy::Cluster;
 use crate::error::Result;
 use crate::helm::ReleaseStatus;
 use crate::minikube::{MinikubeOptions, resize_advice};
+use crate::rollout::{POD_SECURITY_FIX, is_admission_refusal};
 
 /// One diagnosis rule, as documented in the troubleshooting table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Rule {
-    /// Stable identifier (`image-not-in-minikube`).
+    /// Stable identifier (`image-not-loaded`).
     pub id: &'static str,
     /// What the user sees.
     pub symptom: &'static str,
@@ -31,16 +32,22 @@ pub struct Rule {
 /// Every rule, in the order findings are reported.
 pub const RULES: &[Rule] = &[
     Rule {
-        id: "image-not-in-minikube",
+        id: "image-not-loaded",
         symptom: "Pod stuck in `ErrImageNeverPull`, `ImagePullBackOff` or `ErrImagePull`",
-        cause: "The image (content-hash tag) was never loaded into Minikube's container runtime, or was built outside it",
-        fix: "`just images` (builds and runs `minikube -p PROFILE image load IMAGE`), then check `minikube -p PROFILE image ls`",
+        cause: "The image (content-hash tag) was never loaded into the cluster's container runtime, or was built outside it",
+        fix: "`just deploy` loads what it builds (Minikube: `minikube -p PROFILE image load IMAGE`, check `minikube -p PROFILE image ls`; other clusters: `todoctl images load --context CONTEXT`)",
     },
     Rule {
         id: "missing-secret-or-configmap",
         symptom: "Pod stuck in `CreateContainerConfigError`",
         cause: "A Secret or ConfigMap (or a key in it) the pod references does not exist, e.g. `secrets.existingSecret` or `externalDatabase.existingSecret` names one never created",
         fix: "Create it (`kubectl -n NAMESPACE create secret generic NAME --from-file=KEY=FILE`) or unset the `existingSecret` value so the chart creates its own",
+    },
+    Rule {
+        id: "pod-security-refused",
+        symptom: "No pod appears; event `FailedCreate: … violates PodSecurity`; helm waits until its timeout",
+        cause: "The namespace's Pod Security level refuses the pods the chart asks for (the event names each offending field)",
+        fix: "Make the pods comply, or, when the values need a weaker level on purpose (`postgresql.volumePermissions` needs `baseline`), deploy with `just deploy`, which labels the namespace with the level the values need",
     },
     Rule {
         id: "crash-config-error",
@@ -186,6 +193,24 @@ pub fn diagnose(state: &ClusterState, ctx: &DoctorContext) -> Vec<Finding> {
             });
         }
     }
+    for event in state.events.iter().filter(|e| is_admission_refusal(e)) {
+        findings.push(Finding {
+            rule: "pod-security-refused",
+            object: format!(
+                "{}/{}",
+                event
+                    .involved_object
+                    .kind
+                    .as_deref()
+                    .unwrap_or_default()
+                    .to_ascii_lowercase(),
+                event.involved_object.name.clone().unwrap_or_default()
+            ),
+            problem: "Pod Security admission refuses the pods it creates".into(),
+            fix: POD_SECURITY_FIX.into(),
+            evidence: event.message.iter().cloned().collect(),
+        });
+    }
     if let Some(release) = &state.release
         && release.info.status != "deployed"
     {
@@ -263,17 +288,28 @@ fn pod_findings(pod: &Pod, state: &ClusterState, ctx: &DoctorContext, out: &mut 
                         if present { "lists" } else { "does not list" }
                     ));
                 }
+                // Minikube's image list is only read when the target is Minikube's.
+                let (place, fix) = match &state.minikube_images {
+                    Some(_) => (
+                        "Minikube",
+                        format!(
+                            "just images (or: minikube -p {profile} image load {image}); check with `minikube -p {profile} image ls | grep {}`",
+                            image.split(':').next().unwrap_or(&image)
+                        ),
+                    ),
+                    None => (
+                        "the cluster's image store",
+                        "`just deploy … --context CONTEXT` loads what it builds (or `todoctl images load --context CONTEXT`); images built elsewhere must be loaded the cluster's way (kind load, k3d image import, ctr -n k8s.io images import)".to_owned(),
+                    ),
+                };
                 out.push(Finding {
-                    rule: "image-not-in-minikube",
+                    rule: "image-not-loaded",
                     object: object.clone(),
                     problem: format!(
-                        "container {} cannot start: image {image} is not present in Minikube",
+                        "container {} cannot start: image {image} is not present in {place}",
                         cs.name
                     ),
-                    fix: format!(
-                        "just images (or: minikube -p {profile} image load {image}); check with `minikube -p {profile} image ls | grep {}`",
-                        image.split(':').next().unwrap_or(&image)
-                    ),
+                    fix,
                     evidence,
                 });
             }
@@ -549,11 +585,16 @@ pub fn collect(cluster: &Cluster, profile: &str) -> Result<ClusterState> {
         .helm()
         .and_then(|h| h.status(&cluster.release, &cluster.namespace))
         .unwrap_or(None);
-    let minikube_images = exec::Cmd::new(cluster.tools.minikube.clone())
-        .args(["-p", profile, "image", "ls"])
-        .timeout(std::time::Duration::from_secs(60))
-        .run()
-        .ok()
+    let on_minikube = cluster.target.context == profile;
+    let minikube_images = on_minikube
+        .then(|| {
+            exec::Cmd::new(cluster.tools.minikube.clone())
+                .args(["-p", profile, "image", "ls"])
+                .timeout(std::time::Duration::from_secs(60))
+                .run()
+                .ok()
+        })
+        .flatten()
         .map(|o| {
             o.stdout
                 .lines()

@@ -85,6 +85,21 @@ pub enum Error {
         selector: String,
     },
 
+    /// The release has no object of this kind for the component.
+    #[error(
+        "the release has no {kind} for the {component} in namespace `{namespace}` (selector `{selector}`): is it deployed with this --release and --namespace? Try `todoctl status`"
+    )]
+    NoObject {
+        /// `Service`, `StatefulSet`, ...
+        kind: &'static str,
+        /// The component ("database", "frontend", ...).
+        component: String,
+        /// The namespace searched.
+        namespace: String,
+        /// The label selector used.
+        selector: String,
+    },
+
     /// A port-forward did not start listening.
     #[error("port-forward to {target} did not come up on 127.0.0.1:{port}: {message}")]
     PortForward {

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use k8s_openapi::api::core::v1::{ContainerStatus, Pod};
+use k8s_openapi::api::core::v1::{ContainerStatus, Event, Pod};
 
 /// Waiting reasons that never resolve by themselves during a rollout.
 pub const FATAL_REASONS: &[&str] = &[
@@ -39,11 +39,15 @@ pub struct RolloutFailure {
 
 impl fmt::Display for RolloutFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "rollout failed: pod {} container {}: {}",
-            self.pod, self.container, self.reason
-        )?;
+        if self.container.is_empty() {
+            write!(f, "rollout failed: {}: {}", self.pod, self.reason)?;
+        } else {
+            write!(
+                f,
+                "rollout failed: pod {} container {}: {}",
+                self.pod, self.container, self.reason
+            )?;
+        }
         if !self.message.is_empty() {
             write!(f, " ({})", self.message)?;
         }
@@ -78,6 +82,55 @@ pub fn fatal_problem(pods: &[Pod]) -> Option<RolloutFailure> {
             })
     })
 }
+
+/// The message Pod Security admission refuses a pod with.
+const POD_SECURITY_REFUSAL: &str = "violates PodSecurity";
+
+/// An event's identity and how often it has happened: a recurring event is one object whose
+/// count grows.
+pub fn event_key(event: &Event) -> (String, i32) {
+    (
+        event.metadata.uid.clone().unwrap_or_default(),
+        event.count.unwrap_or(1),
+    )
+}
+
+/// Whether `event` says Pod Security admission refused a pod its controller tried to create.
+pub fn is_admission_refusal(event: &Event) -> bool {
+    event.reason.as_deref() == Some("FailedCreate")
+        && event
+            .message
+            .as_deref()
+            .is_some_and(|m| m.contains(POD_SECURITY_REFUSAL))
+}
+
+/// A controller that cannot create its pods because Pod Security admission refuses them
+/// (`FailedCreate … violates PodSecurity`): no pod ever appears, so only the event says why.
+/// Events in `seen` (by [`event_key`]) happened before this rollout and are ignored.
+pub fn admission_refusal(
+    events: &[Event],
+    seen: &std::collections::HashSet<(String, i32)>,
+) -> Option<RolloutFailure> {
+    events
+        .iter()
+        .filter(|e| !seen.contains(&event_key(e)))
+        .find(|e| is_admission_refusal(e))
+        .map(|e| RolloutFailure {
+            pod: format!(
+                "{}/{}",
+                e.involved_object.kind.clone().unwrap_or_default(),
+                e.involved_object.name.clone().unwrap_or_default()
+            ),
+            container: String::new(),
+            reason: "FailedCreate".into(),
+            message: e.message.clone().unwrap_or_default(),
+            logs: String::new(),
+            fix: POD_SECURITY_FIX.into(),
+        })
+}
+
+/// What to do when Pod Security admission refuses the release's pods.
+pub const POD_SECURITY_FIX: &str = "the namespace's Pod Security level refuses these pods: make them comply (the message names each field), or, if the values ask for it on purpose (postgresql.volumePermissions needs `baseline`), deploy with `just deploy`, which labels the namespace with the level the values need";
 
 /// Pods waiting on a pull the kubelet retries, as `(pod, reason, image)`.
 pub fn retried_pulls(pods: &[Pod]) -> Vec<(String, String, String)> {

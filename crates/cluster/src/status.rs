@@ -1,10 +1,10 @@
 //! `todoctl status`: the release and its objects at a glance.
 
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
-use k8s_openapi::api::core::v1::Pod;
+use k8s_openapi::api::core::v1::{Pod, Service};
 
 use crate::deploy::Cluster;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::helm::ReleaseStatus;
 
 /// One pod's state.
@@ -347,12 +347,17 @@ fn usage(cluster: &Cluster, selector: &str) -> Usage {
     }
 }
 
-/// The port-forward target and remote port of a component: `frontend` (the UI, port 3000)
-/// or `backend` (the API, port 8000).
-pub fn forward_target(cluster: &Cluster, component: &str) -> Option<(String, u16)> {
-    match component {
-        "frontend" => Some((format!("svc/{}-frontend", cluster.fullname()), 3000)),
-        "backend" => Some((format!("svc/{}-backend", cluster.fullname()), 8000)),
-        _ => None,
-    }
+/// The port-forward target and remote port of a component's Service (`frontend`: the UI,
+/// `backend`: the API), read from the Service itself: its port named `http`, else its first.
+pub fn forward_target(cluster: &Cluster, component: &str) -> Result<(String, u16)> {
+    let service: Service = cluster.component_object(component)?;
+    let name = service.metadata.name.clone().unwrap_or_default();
+    let ports = service.spec.and_then(|s| s.ports).unwrap_or_default();
+    let port = ports
+        .iter()
+        .find(|p| p.name.as_deref() == Some("http"))
+        .or_else(|| ports.first())
+        .and_then(|p| u16::try_from(p.port).ok())
+        .ok_or_else(|| Error::Invalid(format!("Service {name} has no port to forward")))?;
+    Ok((format!("svc/{name}"), port))
 }

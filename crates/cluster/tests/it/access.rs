@@ -110,14 +110,20 @@ fn the_node_port_comes_from_the_service() {
 /// IP is 127.0.0.1.
 fn scene(svc: Option<&Service>, driver: &str) -> (Fakes, Cluster) {
     let mut fakes = Fakes::new();
-    let svc_json = svc
-        .map(|s| serde_json::to_string(s).unwrap())
-        .unwrap_or_default();
+    // The Service is found by the chart's labels, under whatever name it has.
+    let named = svc.cloned().map(|mut s| {
+        s.metadata.name = Some("todo-chatbot-frontend".into());
+        s
+    });
+    let list = serde_json::json!({"kind": "List", "items": named.into_iter().collect::<Vec<_>>()});
     fakes.tool(
         "kubectl",
         vec![
             reply("config\\ current-context", "todo-chatbot\n"),
-            reply("*get\\ services\\ todo-chatbot-frontend\\ *", svc_json),
+            reply(
+                "*get\\ services\\ --output\\ json\\ --selector\\ app.kubernetes.io/instance=todo-chatbot,app.kubernetes.io/component=frontend",
+                list.to_string(),
+            ),
         ],
     );
     let profiles = std::fs::read_to_string(
@@ -165,7 +171,7 @@ fn a_reachable_node_port_is_the_url_with_the_services_own_port() {
     let calls = fakes.calls();
     assert!(
         calls.contains(
-            &"kubectl --context todo-chatbot --namespace todo-chatbot get services todo-chatbot-frontend --ignore-not-found --output json"
+            &"kubectl --context todo-chatbot --namespace todo-chatbot get services --output json --selector app.kubernetes.io/instance=todo-chatbot,app.kubernetes.io/component=frontend"
                 .to_owned()
         ),
         "{calls:#?}"

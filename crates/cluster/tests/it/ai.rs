@@ -556,7 +556,7 @@ fn the_fallback_answers_with_doctor_and_the_commands_to_look_further() {
     let answer = ai::ask(&connect(&fakes), "why is it broken?", &env, &doctor_ctx()).unwrap();
     assert!(matches!(answer.backend, AiBackend::Doctor { .. }));
     assert_eq!(answer.findings.len(), 1, "{}", answer.answer);
-    assert_eq!(answer.findings[0].rule, "image-not-in-minikube");
+    assert_eq!(answer.findings[0].rule, "image-not-loaded");
     assert!(
         answer
             .answer

@@ -120,7 +120,7 @@ fn image_not_in_minikube() {
     ));
     check(
         state,
-        "image-not-in-minikube",
+        "image-not-loaded",
         &[
             "todo-chatbot-backend:abc123",
             "does not list todo-chatbot-backend:abc123",
@@ -347,6 +347,34 @@ fn a_missing_secret_is_named() {
 }
 
 #[test]
+fn pods_refused_by_pod_security_admission_are_named_by_their_controller() {
+    // Recorded on the test cluster: a `baseline` pod in a namespace enforcing `restricted`.
+    let refusal = "pods \"todo-chatbot-postgresql-0\" is forbidden: violates PodSecurity \"restricted:latest\": runAsNonRoot != true (pod or container \"volume-permissions\" must not set securityContext.runAsNonRoot=false)";
+    let mut state = healthy();
+    state.events.push(event(
+        "StatefulSet",
+        "todo-chatbot-postgresql",
+        "FailedCreate",
+        refusal,
+    ));
+    check(
+        state,
+        "pod-security-refused",
+        &["violates PodSecurity", "volume-permissions"],
+        &["postgresql.volumePermissions", "baseline"],
+    );
+    // Another FailedCreate (a quota, say) is not this rule's.
+    let mut state = healthy();
+    state.events.push(event(
+        "ReplicaSet",
+        "todo-chatbot-backend-5d9",
+        "FailedCreate",
+        "pods \"x\" is forbidden: exceeded quota: compute",
+    ));
+    assert!(doctor::diagnose(&state, &ctx()).is_empty());
+}
+
+#[test]
 fn a_failed_release_says_to_roll_back() {
     let mut state = healthy();
     state.release.as_mut().unwrap().info.status = "failed".into();
@@ -386,7 +414,7 @@ fn findings_come_in_rule_order() {
     assert_eq!(
         rules,
         [
-            "image-not-in-minikube",
+            "image-not-loaded",
             "missing-secret-or-configmap",
             "release-not-deployed"
         ]

@@ -48,17 +48,29 @@ fn connect(fakes: &Fakes) -> Cluster {
     .unwrap()
 }
 
-fn kubectl_rules(pods: &str) -> Vec<Rule> {
+/// What a release without a StatefulSet or events answers (the claim-template and admission
+/// checks read them).
+fn quiet_namespace() -> Vec<Rule> {
+    let empty = list_json::<serde_json::Value>(&[]);
     vec![
+        reply("*get\\ statefulsets*", &empty),
+        reply("*get\\ events*", &empty),
+    ]
+}
+
+fn kubectl_rules(pods: &str) -> Vec<Rule> {
+    let mut rules = vec![
         reply("config\\ current-context", "todo-chatbot\n"),
         reply("*get\\ pods*", pods),
-    ]
+    ];
+    rules.extend(quiet_namespace());
+    rules
 }
 
 /// kubectl answering `get pods` with `before` until the fake helm has started the upgrade
 /// (it touches `$DIR/upgrading`), then with `after`.
 fn kubectl_rules_during_upgrade(before: &str, after: &str) -> Vec<Rule> {
-    vec![
+    let mut rules = vec![
         reply("config\\ current-context", "todo-chatbot\n"),
         shell(
             "*get\\ pods*",
@@ -66,7 +78,9 @@ fn kubectl_rules_during_upgrade(before: &str, after: &str) -> Vec<Rule> {
                 "if [ -f \"$DIR/upgrading\" ]; then cat <<'EOF'\n{after}\nEOF\nelse cat <<'EOF'\n{before}\nEOF\nfi"
             ),
         ),
-    ]
+    ];
+    rules.extend(quiet_namespace());
+    rules
 }
 
 fn secrets() -> Secrets {

@@ -6,7 +6,6 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use anyhow::Context as _;
 use clap::{Args, Subcommand};
 use cluster::doctor::{self, DoctorContext};
 use cluster::{Cluster, DeployOptions, DeployOutcome, MinikubeOptions, StatusReport, Tools};
@@ -434,8 +433,7 @@ pub struct PortForwardArgs {
 
 pub fn port_forward(args: PortForwardArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
     let cluster = args.target.connect(global)?;
-    let (service, remote) = cluster::status::forward_target(&cluster, &args.component)
-        .context("unknown component: use frontend or backend")?;
+    let (service, remote) = cluster::status::forward_target(&cluster, &args.component)?;
     let kubectl = cluster.kubectl();
     if global.dry_run {
         println!("{}", kubectl.port_forward_cmd(&service, args.port, remote));
