@@ -78,7 +78,7 @@ impl Containerd {
 /// What `--image-loader` names; `Auto` picks from the context.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LoaderChoice {
-    /// Minikube without `--context`, kind for `kind-*` contexts, k3d for `k3d-*`, a containerd
+    /// Minikube without `--context` (or with the profile's own), kind for `kind-*` contexts, k3d for `k3d-*`, a containerd
     /// socket when one is named; anything else is refused with the way out.
     Auto,
     /// `minikube image load`.
@@ -170,6 +170,7 @@ pub fn choose(choice: LoaderChoice, target: &LoaderTarget<'_>) -> Result<Option<
         },
         LoaderChoice::Auto => match target.context {
             None => minikube(),
+            Some(context) if context == target.minikube_profile => minikube(),
             Some(_) if target.containerd_address.is_some() => containerd()?,
             Some(_) if suffix("kind-").is_some() => Loader::Kind {
                 cluster: named("kind", "kind-")?,

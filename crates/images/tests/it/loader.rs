@@ -29,6 +29,7 @@ fn check(choice: &str, context: Option<&str>, address: Option<&str>, expect: Res
 #[test]
 fn the_loader_follows_the_flag_or_the_context() {
     check("auto", None, None, Ok("minikube"));
+    check("auto", Some("todo"), None, Ok("minikube"));
     check("auto", Some("kind-dev"), None, Ok("kind cluster dev"));
     check("auto", Some("k3d-lab"), None, Ok("k3d cluster lab"));
     check(
