@@ -1,3 +1,4 @@
 //! Tests against a real Kubernetes cluster (see the crate docs for which one).
 
+mod ai;
 mod selftest;
