@@ -168,6 +168,11 @@ fn without_an_agent_todoctl_ai_answers_from_the_named_context_not_the_current_on
     ]);
     assert!(out.success(), "{out:?}");
     assert!(
+        out.stderr
+            .contains("doctor answers: neither kubectl-ai nor kagent is installed"),
+        "{out:?}"
+    );
+    assert!(
         out.stdout.contains(&format!("pod/{pod}")) && out.stdout.contains("ErrImageNeverPull"),
         "doctor did not read the target cluster's pod: {}",
         out.stdout

@@ -500,6 +500,9 @@ pub fn ai(args: AiArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
     if let Some(command) = &answer.command {
         output::progress(format!("asked: {command}"));
     }
+    if let cluster::ai::AiBackend::Doctor { reason } = &answer.backend {
+        output::progress(format!("doctor answers: {reason}"));
+    }
     println!("{}", answer.answer);
     if !answer.next_commands.is_empty() {
         println!("\nTo look further:");
