@@ -129,9 +129,10 @@ pub enum ToolError {
 }
 
 impl ToolError {
-    /// The error message as a tool result.
-    pub fn to_result(&self) -> Value {
-        let message = match self {
+    /// What to tell the user or the model: the error, except that server trouble is not
+    /// described beyond "unavailable".
+    pub fn message(&self) -> String {
+        match self {
             ToolError::Failed(e) => {
                 let (status, _) = e.status_and_code();
                 if status.is_server_error() {
@@ -141,8 +142,17 @@ impl ToolError {
                 }
             }
             other => other.to_string(),
-        };
-        json!({ "error": message })
+        }
+    }
+
+    /// Whether the task named does not exist (for this user).
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, ToolError::Failed(Error::NotFound(_)))
+    }
+
+    /// The error message as a tool result.
+    pub fn to_result(&self) -> Value {
+        json!({ "error": self.message() })
     }
 }
 
@@ -210,8 +220,217 @@ fn parse<T: serde::de::DeserializeOwned>(tool: &str, args: &Value) -> Result<T, 
     })
 }
 
-fn summary(t: &Task, status: &str) -> Value {
-    json!({"task_id": t.id, "status": status, "title": t.title})
+/// A tool call with typed arguments: what a JSON call parses into, and what the built-in agent
+/// builds directly, so both agents and MCP run the same code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ToolRequest {
+    /// `add_task`.
+    AddTask {
+        /// Title.
+        title: String,
+        /// Optional description.
+        description: Option<String>,
+    },
+    /// `list_tasks`.
+    ListTasks {
+        /// Which tasks.
+        status: StatusFilter,
+    },
+    /// `complete_task`.
+    CompleteTask {
+        /// Which task.
+        task_id: i64,
+    },
+    /// `delete_task`.
+    DeleteTask {
+        /// Which task.
+        task_id: i64,
+    },
+    /// `update_task`.
+    UpdateTask {
+        /// Which task.
+        task_id: i64,
+        /// New title.
+        title: Option<String>,
+        /// New description.
+        description: Option<String>,
+    },
+}
+
+impl ToolRequest {
+    /// Parses a call by name with JSON arguments (a null argument object means none).
+    pub fn from_json(name: &str, args: &Value) -> Result<ToolRequest, ToolError> {
+        Ok(match name {
+            "add_task" => {
+                let a: AddArgs = parse(name, args)?;
+                ToolRequest::AddTask {
+                    title: a.title,
+                    description: a.description,
+                }
+            }
+            "list_tasks" => {
+                let a: ListArgs = parse(name, args)?;
+                let status = match a.status.as_deref() {
+                    None => StatusFilter::All,
+                    Some(s) => {
+                        StatusFilter::parse(s).ok_or_else(|| ToolError::InvalidArguments {
+                            tool: name.to_owned(),
+                            reason: "status must be all, pending or completed".to_owned(),
+                        })?
+                    }
+                };
+                ToolRequest::ListTasks { status }
+            }
+            "complete_task" => {
+                let a: IdArgs = parse(name, args)?;
+                ToolRequest::CompleteTask { task_id: a.task_id }
+            }
+            "delete_task" => {
+                let a: IdArgs = parse(name, args)?;
+                ToolRequest::DeleteTask { task_id: a.task_id }
+            }
+            "update_task" => {
+                let a: UpdateArgs = parse(name, args)?;
+                if a.title.is_none() && a.description.is_none() {
+                    return Err(ToolError::InvalidArguments {
+                        tool: name.to_owned(),
+                        reason: "give a new title or description".to_owned(),
+                    });
+                }
+                ToolRequest::UpdateTask {
+                    task_id: a.task_id,
+                    title: a.title,
+                    description: a.description,
+                }
+            }
+            other => return Err(ToolError::UnknownTool(other.chars().take(64).collect())),
+        })
+    }
+
+    /// The tool's name.
+    pub fn name(&self) -> &'static str {
+        match self {
+            ToolRequest::AddTask { .. } => "add_task",
+            ToolRequest::ListTasks { .. } => "list_tasks",
+            ToolRequest::CompleteTask { .. } => "complete_task",
+            ToolRequest::DeleteTask { .. } => "delete_task",
+            ToolRequest::UpdateTask { .. } => "update_task",
+        }
+    }
+
+    /// The arguments as JSON, in the shape [`ToolRequest::from_json`] reads; `list_tasks` of
+    /// every task has none.
+    pub fn arguments(&self) -> Value {
+        let mut args = serde_json::Map::new();
+        let mut put = |key: &str, value: Value| {
+            args.insert(key.to_owned(), value);
+        };
+        match self {
+            ToolRequest::AddTask { title, description } => {
+                put("title", json!(title));
+                if let Some(d) = description {
+                    put("description", json!(d));
+                }
+            }
+            ToolRequest::ListTasks { status } => {
+                if *status != StatusFilter::All {
+                    put("status", json!(status));
+                }
+            }
+            ToolRequest::CompleteTask { task_id } | ToolRequest::DeleteTask { task_id } => {
+                put("task_id", json!(task_id));
+            }
+            ToolRequest::UpdateTask {
+                task_id,
+                title,
+                description,
+            } => {
+                put("task_id", json!(task_id));
+                if let Some(t) = title {
+                    put("title", json!(t));
+                }
+                if let Some(d) = description {
+                    put("description", json!(d));
+                }
+            }
+        }
+        Value::Object(args)
+    }
+}
+
+/// What happened to the task a tool acted on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    /// `add_task`.
+    Created,
+    /// `complete_task`.
+    Completed,
+    /// `delete_task`.
+    Deleted,
+    /// `update_task`.
+    Updated,
+}
+
+/// The task a tool acted on: `{task_id, status, title}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TaskSummary {
+    /// Task id.
+    pub task_id: i64,
+    /// What happened to it.
+    pub status: Outcome,
+    /// Its title after the call.
+    pub title: String,
+}
+
+/// One task of a `list_tasks` result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ListedTask {
+    /// Task id.
+    pub task_id: i64,
+    /// Title.
+    pub title: String,
+    /// Description.
+    pub description: Option<String>,
+    /// `pending` or `completed`.
+    pub status: ListedStatus,
+}
+
+/// Whether a listed task is done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ListedStatus {
+    /// Not done.
+    Pending,
+    /// Done.
+    Completed,
+}
+
+/// A tool's typed result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ToolOutput {
+    /// The task acted on.
+    Task(TaskSummary),
+    /// The listed tasks, oldest first.
+    List(Vec<ListedTask>),
+}
+
+impl ToolOutput {
+    /// The result as JSON: a summary, or `{count, tasks}` for a list.
+    pub fn to_json(&self) -> Value {
+        match self {
+            ToolOutput::Task(t) => json!(t),
+            ToolOutput::List(tasks) => json!({"count": tasks.len(), "tasks": tasks}),
+        }
+    }
+}
+
+fn summary(t: Task, status: Outcome) -> ToolOutput {
+    ToolOutput::Task(TaskSummary {
+        task_id: t.id,
+        status,
+        title: t.title,
+    })
 }
 
 /// The tools bound to one user: every call is scoped to that user's rows.
@@ -227,103 +446,98 @@ impl Tools {
         Tools { pool, user }
     }
 
-    /// The pool (agents read tasks directly to resolve "the meeting task").
-    pub fn pool(&self) -> &PgPool {
-        &self.pool
-    }
-
-    /// The user the tools act for.
-    pub fn user(&self) -> Uuid {
-        self.user
-    }
-
-    /// Runs a tool by name with JSON arguments.
-    pub async fn call(&self, name: &str, args: &Value) -> Result<Value, ToolError> {
-        match name {
-            "add_task" => {
-                let a: AddArgs = parse(name, args)?;
-                let t = tasks::create(&self.pool, self.user, &a.title, a.description.as_deref())
-                    .await?;
-                Ok(summary(&t, "created"))
-            }
-            "list_tasks" => {
-                let a: ListArgs = parse(name, args)?;
-                let filter = match a.status.as_deref() {
-                    None => StatusFilter::All,
-                    Some(s) => {
-                        StatusFilter::parse(s).ok_or_else(|| ToolError::InvalidArguments {
-                            tool: name.to_owned(),
-                            reason: "status must be all, pending or completed".to_owned(),
-                        })?
-                    }
-                };
-                let list = tasks::list(&self.pool, self.user, filter).await?;
-                let items: Vec<Value> = list
-                    .iter()
-                    .map(|t| {
-                        json!({
-                            "task_id": t.id,
-                            "title": t.title,
-                            "description": t.description,
-                            "status": if t.completed { "completed" } else { "pending" },
-                        })
+    /// Runs a typed tool call.
+    pub async fn execute(&self, request: &ToolRequest) -> Result<ToolOutput, ToolError> {
+        let (pool, user) = (&self.pool, self.user);
+        Ok(match request {
+            ToolRequest::AddTask { title, description } => summary(
+                tasks::create(pool, user, title, description.as_deref()).await?,
+                Outcome::Created,
+            ),
+            ToolRequest::ListTasks { status } => ToolOutput::List(
+                tasks::list(pool, user, *status)
+                    .await?
+                    .into_iter()
+                    .map(|t| ListedTask {
+                        task_id: t.id,
+                        status: if t.completed {
+                            ListedStatus::Completed
+                        } else {
+                            ListedStatus::Pending
+                        },
+                        title: t.title,
+                        description: t.description,
                     })
-                    .collect();
-                Ok(json!({"count": items.len(), "tasks": items}))
-            }
-            "complete_task" => {
-                let a: IdArgs = parse(name, args)?;
+                    .collect(),
+            ),
+            ToolRequest::CompleteTask { task_id } => {
                 let change = Change {
                     completed: Some(true),
                     ..Change::default()
                 };
-                let t = tasks::update(&self.pool, self.user, a.task_id, change).await?;
-                Ok(summary(&t, "completed"))
+                summary(
+                    tasks::update(pool, user, *task_id, change).await?,
+                    Outcome::Completed,
+                )
             }
-            "delete_task" => {
-                let a: IdArgs = parse(name, args)?;
-                let t = tasks::delete(&self.pool, self.user, a.task_id).await?;
-                Ok(summary(&t, "deleted"))
+            ToolRequest::DeleteTask { task_id } => {
+                summary(tasks::delete(pool, user, *task_id).await?, Outcome::Deleted)
             }
-            "update_task" => {
-                let a: UpdateArgs = parse(name, args)?;
-                if a.title.is_none() && a.description.is_none() {
-                    return Err(ToolError::InvalidArguments {
-                        tool: name.to_owned(),
-                        reason: "give a new title or description".to_owned(),
-                    });
-                }
+            ToolRequest::UpdateTask {
+                task_id,
+                title,
+                description,
+            } => {
                 let change = Change {
-                    title: a.title,
-                    description: a.description,
+                    title: title.clone(),
+                    description: description.clone(),
                     completed: None,
                 };
-                let t = tasks::update(&self.pool, self.user, a.task_id, change).await?;
-                Ok(summary(&t, "updated"))
+                summary(
+                    tasks::update(pool, user, *task_id, change).await?,
+                    Outcome::Updated,
+                )
             }
-            other => Err(ToolError::UnknownTool(other.chars().take(64).collect())),
-        }
+        })
     }
 
-    /// Runs a tool and records the call, successful or not.
+    /// Runs a tool by name with JSON arguments.
+    pub async fn call(&self, name: &str, args: &Value) -> Result<Value, ToolError> {
+        let request = ToolRequest::from_json(name, args)?;
+        Ok(self.execute(&request).await?.to_json())
+    }
+
+    /// Runs a tool by name and records the call with the arguments as given, successful or
+    /// not.
     pub async fn call_recorded(&self, name: &str, args: Value) -> (ToolCall, bool) {
-        match self.call(name, &args).await {
-            Ok(result) => (
-                ToolCall {
-                    name: name.to_owned(),
-                    arguments: args,
-                    result,
-                },
-                true,
-            ),
-            Err(e) => (
-                ToolCall {
-                    name: name.to_owned(),
-                    arguments: args,
-                    result: e.to_result(),
-                },
-                false,
-            ),
-        }
+        let (result, ok) = match self.call(name, &args).await {
+            Ok(result) => (result, true),
+            Err(e) => (e.to_result(), false),
+        };
+        let call = ToolCall {
+            name: name.to_owned(),
+            arguments: args,
+            result,
+        };
+        (call, ok)
+    }
+
+    /// Runs a typed tool call and records it; the record is what a JSON call with the same
+    /// arguments would have recorded.
+    pub async fn run_recorded(
+        &self,
+        request: &ToolRequest,
+    ) -> (ToolCall, Result<ToolOutput, ToolError>) {
+        let outcome = self.execute(request).await;
+        let result = match &outcome {
+            Ok(output) => output.to_json(),
+            Err(e) => e.to_result(),
+        };
+        let call = ToolCall {
+            name: request.name().to_owned(),
+            arguments: request.arguments(),
+            result,
+        };
+        (call, outcome)
     }
 }

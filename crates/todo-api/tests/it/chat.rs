@@ -266,14 +266,38 @@ async fn id_by_title(pool: &sqlx::PgPool, title: &str) -> Option<i64> {
 fn assert_call(reply: &Value, tool: &str, args: &Value) {
     let calls = reply["tool_calls"].as_array().expect("tool_calls array");
     assert_eq!(calls.len(), 1, "one tool call expected: {reply}");
-    assert_eq!(calls[0]["name"], tool, "{reply}");
+    assert_tool(&calls[0], tool, args, reply);
+}
+
+/// Asserts the reply looked the task up with `list_tasks` (recorded like any call, with the
+/// list it got) and then made one call to `tool` with `args`.
+fn assert_call_after_lookup(reply: &Value, tool: &str, args: &Value) {
+    let calls = reply["tool_calls"].as_array().expect("tool_calls array");
+    assert_eq!(calls.len(), 2, "a lookup and a call expected: {reply}");
+    assert_tool(&calls[0], "list_tasks", &json!({}), reply);
+    assert!(
+        calls[0]["result"]["count"].as_i64().unwrap() > 0,
+        "the lookup records what it found: {reply}"
+    );
+    assert_tool(&calls[1], tool, args, reply);
+}
+
+fn assert_tool(call: &Value, tool: &str, args: &Value, reply: &Value) {
+    assert_eq!(call["name"], tool, "{reply}");
     for (k, v) in args.as_object().unwrap() {
-        assert_eq!(&calls[0]["arguments"][k], v, "argument {k}: {reply}");
+        assert_eq!(&call["arguments"][k], v, "argument {k}: {reply}");
     }
     assert!(
-        calls[0]["result"].get("error").is_none(),
+        call["result"].get("error").is_none(),
         "tool failed: {reply}"
     );
+}
+
+/// Asserts the reply's only tool call was a `list_tasks` lookup.
+fn assert_only_lookup(reply: &Value) {
+    let calls = reply["tool_calls"].as_array().expect("tool_calls array");
+    assert_eq!(calls.len(), 1, "one lookup expected: {reply}");
+    assert_tool(&calls[0], "list_tasks", &json!({}), reply);
 }
 
 #[tokio::test]
@@ -333,7 +357,7 @@ async fn builtin_agent_phrases_change_the_database() {
     }
     let groceries = id_by_title(&pool, "Buy groceries").await.unwrap();
     let r = say("complete the groceries task".to_owned()).await;
-    assert_call(&r, "complete_task", &json!({"task_id": groceries}));
+    assert_call_after_lookup(&r, "complete_task", &json!({"task_id": groceries}));
     assert!(task_row(&pool, groceries).await.unwrap().2);
 
     // Lists, with the right filter and the right content.
@@ -361,7 +385,7 @@ async fn builtin_agent_phrases_change_the_database() {
 
     // Deletes, by title and by id.
     let r = say("Delete the meeting task".to_owned()).await;
-    assert_call(&r, "delete_task", &json!({"task_id": meeting}));
+    assert_call_after_lookup(&r, "delete_task", &json!({"task_id": meeting}));
     assert!(
         task_row(&pool, meeting).await.is_none(),
         "meeting task still there"
@@ -425,34 +449,44 @@ async fn builtin_agent_is_helpful_when_it_cannot_act() {
     let r1 = app.add_task(&u, "Write report").await;
     let r2 = app.add_task(&u, "Read report").await;
 
-    // Not understood: no tool call, and examples of what works.
-    let r = app
-        .chat(&u, None, "what's the weather like in Paris?")
-        .await;
-    assert_eq!(r["tool_calls"], json!([]));
-    let text = r["response"].as_str().unwrap();
-    assert!(
-        text.contains("didn't understand") && text.contains("Add a task to buy groceries"),
-        "{text}"
-    );
+    // Not understood: no tool call, and the three examples closest to what was typed, so two
+    // different messages get different examples.
+    let mut offered = Vec::new();
+    for (msg, closest) in [
+        ("what's the weather like in Paris?", "What's on my list?"),
+        ("rename something", "Rename task 2 to Buy oat milk"),
+    ] {
+        let r = app.chat(&u, None, msg).await;
+        assert_eq!(r["tool_calls"], json!([]));
+        let text = r["response"].as_str().unwrap();
+        assert!(text.contains("didn't understand"), "{text}");
+        assert_eq!(text.matches("\n• ").count(), 3, "three examples: {text}");
+        assert!(
+            text.contains(closest),
+            "{msg:?} should be offered {closest:?}: {text}"
+        );
+        offered.push(text.to_owned());
+    }
+    assert_ne!(offered[0], offered[1], "the examples follow what was typed");
 
-    // Ambiguous title: asks which one, changes nothing.
+    // Ambiguous title: looks it up, asks which one naming both, changes nothing.
     let r = app.chat(&u, None, "delete the report task").await;
-    assert_eq!(r["tool_calls"], json!([]));
+    assert_only_lookup(&r);
     let text = r["response"].as_str().unwrap();
     assert!(
         text.contains(&format!("#{r1}")) && text.contains(&format!("#{r2}")),
         "{text}"
     );
+    assert!(text.contains("Which one do you mean?"), "{text}");
     assert!(task_row(&pool, r1).await.is_some() && task_row(&pool, r2).await.is_some());
 
-    // No such title.
-    let r = app.chat(&u, None, "complete the unicorn task").await;
-    assert_eq!(r["tool_calls"], json!([]));
-    assert!(
-        r["response"].as_str().unwrap().contains("couldn't find"),
-        "{r}"
-    );
+    // No such title: says so and names the closest.
+    let r = app.chat(&u, None, "complete the reprot draft task").await;
+    assert_only_lookup(&r);
+    let text = r["response"].as_str().unwrap();
+    assert!(text.contains("couldn't find"), "{r}");
+    assert!(text.contains(&format!("#{r2}")), "closest named: {text}");
+    assert!(!task_row(&pool, r2).await.unwrap().2, "nothing completed");
 
     // No such id: the tool reports it and the reply says so.
     let r = app.chat(&u, None, "complete task 99999").await;
@@ -542,4 +576,67 @@ async fn conversation_continues_after_restart() {
         .await;
     assert_eq!(s, StatusCode::NOT_FOUND, "{v}");
     app.stop().await;
+}
+
+/// The agent's questions can be answered: "the second one", a number, or "yes" to a single
+/// candidate finish the request that was asked about; an answer with no question asks what to do.
+#[tokio::test]
+async fn builtin_agent_takes_the_answer_to_its_question() {
+    let db = TestDb::new().await;
+    let app = TestApp::start(&db.url).await;
+    let pool = db.pool().await;
+    let u = app.register("answers@example.com").await;
+    let write = app.add_task(&u, "Write report").await;
+    let read = app.add_task(&u, "Read report").await;
+    let dentist = app.add_task(&u, "Book dentist").await;
+
+    let r = app.chat(&u, None, "delete the report task").await;
+    let conv = r["conversation_id"].as_i64();
+    assert!(r["response"].as_str().unwrap().contains("Which one"), "{r}");
+    // Out of range: asked again, with the same candidates.
+    let r = app.chat(&u, conv, "the fifth one").await;
+    assert_eq!(r["tool_calls"], json!([]));
+    let text = r["response"].as_str().unwrap();
+    assert!(
+        text.contains(&format!("#{write}")) && text.contains(&format!("#{read}")),
+        "{text}"
+    );
+    let r = app.chat(&u, conv, "the second one").await;
+    assert_call(&r, "delete_task", &json!({"task_id": read}));
+    assert!(task_row(&pool, read).await.is_none());
+    assert!(task_row(&pool, write).await.is_some());
+
+    // A statement that matches only partly: "did you mean …?", and "yes" completes it.
+    let r = app.chat(&u, conv, "I called the dentist").await;
+    assert_only_lookup_of(&r, "pending");
+    let text = r["response"].as_str().unwrap();
+    assert!(
+        text.contains(&format!("#{dentist}")) && text.contains("yes"),
+        "{text}"
+    );
+    assert!(!task_row(&pool, dentist).await.unwrap().2);
+    let r = app.chat(&u, conv, "yes").await;
+    assert_call(&r, "complete_task", &json!({"task_id": dentist}));
+    assert!(task_row(&pool, dentist).await.unwrap().2);
+
+    // Nothing was asked: a number alone changes nothing and asks what to do with it.
+    let r = app.chat(&u, conv, &format!("#{write}")).await;
+    assert_eq!(r["tool_calls"], json!([]));
+    assert!(
+        r["response"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("What should I do with task #{write}")),
+        "{r}"
+    );
+    let r = app.chat(&u, conv, "yes").await;
+    assert_eq!(r["tool_calls"], json!([]));
+    assert!(task_row(&pool, write).await.is_some());
+    app.stop().await;
+}
+
+fn assert_only_lookup_of(reply: &Value, status: &str) {
+    let calls = reply["tool_calls"].as_array().expect("tool_calls array");
+    assert_eq!(calls.len(), 1, "one lookup expected: {reply}");
+    assert_tool(&calls[0], "list_tasks", &json!({"status": status}), reply);
 }

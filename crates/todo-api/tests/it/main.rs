@@ -7,6 +7,7 @@ mod common;
 mod auth;
 mod badinput;
 mod chat;
+mod corpus;
 mod llm;
 mod mcp;
 mod openapi;

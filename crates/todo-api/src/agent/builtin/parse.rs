@@ -1,16 +1,17 @@
-//! The deterministic built-in agent: understands everyday phrasing about tasks without any
-//! model or API key. Parsing is a pure function ([`parse`]) so it can be tested on its own.
+//! The built-in agent's parser: one message in, one [`Intent`] out. It is a pure function of
+//! the text (no I/O, no randomness), so the same message always means the same thing, and it
+//! takes microseconds (BENCHMARKS.md).
+//!
+//! A message is first cleaned (emoji and punctuation at the edges, curly apostrophes, runs of
+//! spaces), then stripped of politeness and filler ("actually", "please", "for me"), then tried
+//! against each kind of request in a fixed order. Words are compared ASCII-case-insensitively
+//! and text is only cut at positions found in the same string, so no Unicode case mapping can
+//! move a byte offset. When nothing fits, one more try corrects slips of the fingers in the
+//! command words ("delte", "tsak").
 
-use futures::future::BoxFuture;
-use serde_json::{Value, json};
-
-use super::{Agent, AgentReply, HistoryMessage};
-use crate::tasks::{self, StatusFilter, Task};
-use crate::tools::{ToolCall, Tools};
-
-/// The built-in agent.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct BuiltinAgent;
+use super::phrases::*;
+use super::words;
+use crate::tasks::StatusFilter;
 
 /// How the user named a task.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,6 +29,17 @@ pub enum Field {
     Title,
     /// The description.
     Description,
+}
+
+/// An answer to the agent's question "which one do you mean?".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Choice {
+    /// "task 3", "#3", "3".
+    Id(i64),
+    /// "the second one" (1-based).
+    Ordinal(usize),
+    /// "yes" to a question with one candidate.
+    Yes,
 }
 
 /// What the user asked for.
@@ -55,46 +67,161 @@ pub enum Intent {
         /// New value.
         value: String,
     },
+    /// A statement that something was done ("I called the dentist"): completes the pending
+    /// task it clearly describes; otherwise the agent asks.
+    Statement(String),
+    /// An answer to the agent's last question.
+    Choose(Choice),
     /// Greeting or a request for help.
     Help,
     /// Not understood.
     Unknown,
 }
 
-const HELP: &str = "I can manage your tasks. Try for example:\n\
-• \"Add a task to buy groceries\"\n\
-• \"What's pending?\" or \"What have I completed?\"\n\
-• \"Mark task 3 as complete\"\n\
-• \"Delete the meeting task\"\n\
-• \"Change task 1 to 'Call mom tonight'\"";
-
-/// Case-insensitive `strip_prefix` that keeps the original casing of the rest.
-fn strip_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
-    let n = prefix.len();
-    if s.len() >= n && s.is_char_boundary(n) && s[..n].eq_ignore_ascii_case(prefix) {
-        Some(&s[n..])
-    } else {
-        None
+/// What the user asked for, from one message.
+pub fn parse(message: &str) -> Intent {
+    let text = normalize(message);
+    match parse_text(&text) {
+        Intent::Unknown => match correct_slips(&text) {
+            Some(fixed) => parse_text(&fixed),
+            None => Intent::Unknown,
+        },
+        intent => intent,
     }
 }
 
-fn strip_any<'a>(s: &'a str, prefixes: &[&str]) -> Option<&'a str> {
-    prefixes.iter().find_map(|p| strip_ci(s, p))
+// ---------------------------------------------------------------------------------------------
+// Cleaning.
+
+const QUOTES: &[char] = &['\'', '"', '“', '”', '‘', '’', '`', '«', '»'];
+
+/// Edges stripped of emoji and punctuation (quotes, `#` and brackets stay), curly apostrophes
+/// inside words made straight, whitespace runs made one space, invisible spaces removed.
+fn normalize(message: &str) -> String {
+    let chars: Vec<char> = message.chars().collect();
+    let mut out = String::with_capacity(message.len());
+    for (i, &c) in chars.iter().enumerate() {
+        let between_letters = || {
+            i > 0
+                && chars[i - 1].is_alphanumeric()
+                && chars.get(i + 1).is_some_and(|n| n.is_alphanumeric())
+        };
+        let c = match c {
+            '\u{200b}' | '\u{2060}' | '\u{feff}' => continue,
+            '’' | '‘' | 'ʼ' if between_letters() => '\'',
+            c if c.is_whitespace() => ' ',
+            c => c,
+        };
+        if c == ' ' && (out.is_empty() || out.ends_with(' ')) {
+            continue;
+        }
+        out.push(c);
+    }
+    let keep_start = |c: char| c.is_alphanumeric() || QUOTES.contains(&c) || c == '#' || c == '(';
+    let keep_end = |c: char| c.is_alphanumeric() || QUOTES.contains(&c) || c == ')';
+    let start = out.find(keep_start).unwrap_or(out.len());
+    let end = out[start..]
+        .char_indices()
+        .rev()
+        .find(|(_, c)| keep_end(*c))
+        .map_or(start, |(i, c)| start + i + c.len_utf8());
+    out[start..end].to_owned()
 }
 
-fn strip_suffix_ci<'a>(s: &'a str, suffix: &str) -> Option<&'a str> {
-    let n = s.len().checked_sub(suffix.len())?;
-    if s.is_char_boundary(n) && s[n..].eq_ignore_ascii_case(suffix) {
-        Some(&s[..n])
-    } else {
-        None
+/// `s` without a leading `phrase` (ASCII case-insensitive) that ends at a word boundary; the
+/// rest starts at the next word, after any `:`, `,` or `-` that followed the phrase.
+fn strip_lead<'a>(s: &'a str, phrase: &str) -> Option<&'a str> {
+    let n = phrase.len();
+    if s.len() < n || !s.is_char_boundary(n) || !s[..n].eq_ignore_ascii_case(phrase) {
+        return None;
     }
+    let rest = &s[n..];
+    let boundary = |c: char| matches!(c, ' ' | ':' | ',' | '-' | '—' | ';');
+    match rest.chars().next() {
+        None => Some(rest),
+        Some(c) if boundary(c) => Some(rest.trim_start_matches(boundary)),
+        Some(_) => None,
+    }
+}
+
+/// What follows the longest of `phrases` that starts `s`.
+fn strip_lead_any<'a>(s: &'a str, phrases: &[&str]) -> Option<&'a str> {
+    phrases
+        .iter()
+        .filter_map(|p| strip_lead(s, p).map(|rest| (p.len(), rest)))
+        .max_by_key(|(n, _)| *n)
+        .map(|(_, rest)| rest)
+}
+
+/// `s` without a trailing `phrase` (ASCII case-insensitive) that starts a word.
+fn strip_tail<'a>(s: &'a str, phrase: &str) -> Option<&'a str> {
+    let n = s.len().checked_sub(phrase.len())?;
+    if !s.is_char_boundary(n) || !s[n..].eq_ignore_ascii_case(phrase) {
+        return None;
+    }
+    let rest = &s[..n];
+    (rest.is_empty() || rest.ends_with(' ')).then(|| rest.trim_end())
+}
+
+/// What precedes the longest of `phrases` that ends `s`.
+fn strip_tail_any<'a>(s: &'a str, phrases: &[&str]) -> Option<&'a str> {
+    phrases
+        .iter()
+        .filter_map(|p| strip_tail(s, p).map(|rest| (p.len(), rest)))
+        .max_by_key(|(n, _)| *n)
+        .map(|(_, rest)| rest)
+}
+
+/// Repeats `strip` until it no longer applies.
+fn strip_all<'a>(mut s: &'a str, strip: impl Fn(&'a str) -> Option<&'a str>) -> &'a str {
+    while let Some(r) = strip(s) {
+        if r.len() == s.len() {
+            break;
+        }
+        s = r;
+    }
+    s
+}
+
+fn trim_punct(s: &str) -> &str {
+    s.trim()
+        .trim_end_matches(['.', '!', '?', ',', ';', ':'])
+        .trim_end()
+}
+
+/// Trailing punctuation and politeness removed.
+fn trim_polite(s: &str) -> &str {
+    strip_all(trim_punct(s), |s| {
+        strip_tail_any(s, POLITE_TAIL).map(trim_punct)
+    })
+}
+
+/// Politeness removed at both ends: "hey, could you please … for me, thanks!".
+fn trim_edges(s: &str) -> &str {
+    let s = trim_polite(s);
+    strip_all(s, |s| strip_lead_any(s, POLITE_HEAD))
+}
+
+/// Politeness and "… to my list" removed at the end.
+fn trim_list_tail(s: &str) -> &str {
+    strip_all(trim_polite(s), |s| {
+        strip_tail_any(s, LIST_TAIL).map(trim_polite)
+    })
 }
 
 /// Removes one pair of surrounding quotes of any common style.
 fn unquote(s: &str) -> &str {
     let s = s.trim();
-    for (open, close) in [('\'', '\''), ('"', '"'), ('“', '”'), ('‘', '’'), ('`', '`')] {
+    for (open, close) in [
+        ('\'', '\''),
+        ('"', '"'),
+        ('“', '”'),
+        ('”', '”'),
+        ('‘', '’'),
+        ('’', '’'),
+        ('`', '`'),
+        ('«', '»'),
+    ] {
         if let Some(inner) = s.strip_prefix(open).and_then(|r| r.strip_suffix(close))
             && !inner.trim().is_empty()
         {
@@ -104,73 +231,9 @@ fn unquote(s: &str) -> &str {
     s
 }
 
-/// Trailing punctuation, politeness and filler that is not part of what the user means.
-fn trim_tail(mut s: &str) -> &str {
-    loop {
-        let before = s;
-        s = s
-            .trim()
-            .trim_end_matches(['.', '!', '?', ',', ';'])
-            .trim_end();
-        for tail in [
-            " please",
-            " pls",
-            " thanks",
-            " thank you",
-            " for me",
-            " to my list",
-            " to my tasks",
-            " to my task list",
-            " to my todo list",
-            " to my to-do list",
-            " to the list",
-            " to the todo list",
-            " on my list",
-            " to the tasks",
-        ] {
-            if let Some(r) = strip_suffix_ci(s, tail) {
-                s = r;
-            }
-        }
-        if s == before {
-            return s;
-        }
-    }
-}
-
-fn trim_head(mut s: &str) -> &str {
-    loop {
-        let before = s;
-        s = s.trim_start().trim_start_matches([',', ':']).trim_start();
-        if let Some(r) = strip_any(
-            s,
-            &[
-                "please ",
-                "pls ",
-                "kindly ",
-                "can you ",
-                "could you ",
-                "would you ",
-                "will you ",
-                "hey ",
-                "hi ",
-                "hello ",
-                "ok ",
-                "okay ",
-                "so ",
-                "now ",
-                "i want you to ",
-                "i'd like you to ",
-                "go ahead and ",
-                "just ",
-            ],
-        ) {
-            s = r;
-        }
-        if s == before {
-            return s;
-        }
-    }
+fn is_quoted(s: &str) -> bool {
+    let t = trim_polite(s);
+    unquote(t).len() != t.len()
 }
 
 fn capitalize(s: &str) -> String {
@@ -181,162 +244,298 @@ fn capitalize(s: &str) -> String {
     }
 }
 
+/// Whether the lowercase `hay` contains `needle` as whole words.
+fn has_words(hay: &str, needle: &str) -> bool {
+    hay.match_indices(needle).any(|(i, m)| {
+        let before = hay[..i].chars().next_back();
+        let after = hay[i + m.len()..].chars().next();
+        !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
+    })
+}
+
+/// Whether the lowercase `hay` contains any of `needles` as whole words ("n't" anywhere).
+fn has_any(hay: &str, needles: &[&str]) -> bool {
+    needles
+        .iter()
+        .any(|w| has_words(hay, w) || (*w == "n't" && hay.contains(w)))
+}
+
+/// The first word, lowercase, without the punctuation that may follow it ("task:").
+fn command_verb(s: &str) -> String {
+    first_word(s)
+        .0
+        .trim_end_matches([':', ',', '-', ';'])
+        .to_ascii_lowercase()
+}
+
+fn first_word(s: &str) -> (&str, &str) {
+    match s.split_once(' ') {
+        Some((w, rest)) => (w, rest.trim_start()),
+        None => (s, ""),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Naming a task.
+
 fn parse_id(s: &str) -> Option<i64> {
     let s = s.trim();
-    let s = strip_any(s, &["number ", "no. ", "no ", "id ", "#"]).unwrap_or(s);
+    let s = strip_lead_any(s, NUMBER_HEAD).unwrap_or(s);
     let s = s.trim_start_matches('#').trim();
-    if !s.is_empty() && s.len() <= 18 && s.chars().all(|c| c.is_ascii_digit()) {
+    if !s.is_empty() && s.len() <= 18 && s.bytes().all(|c| c.is_ascii_digit()) {
         s.parse().ok().filter(|v| *v > 0)
     } else {
         None
     }
 }
 
-/// Parses "task 3", "#3", "3", "the meeting task", "the task called X", "'buy milk'".
-pub fn parse_ref(raw: &str) -> Option<TaskRef> {
-    let s = trim_tail(raw.trim());
-    let s = strip_any(s, &["the ", "my ", "that ", "this "]).unwrap_or(s);
-    if let Some(id) = parse_id(s) {
-        return Some(TaskRef::Id(id));
-    }
-    if let Some(rest) = strip_any(s, &["task ", "todo ", "to-do ", "item "]) {
-        if let Some(id) = parse_id(rest) {
-            return Some(TaskRef::Id(id));
-        }
-        let rest = strip_any(
-            rest,
-            &[
-                "about ",
-                "called ",
-                "named ",
-                "titled ",
-                "for ",
-                "to ",
-                "that says ",
-            ],
-        )
-        .unwrap_or(rest);
-        return title_ref(rest);
-    }
-    let s = strip_suffix_ci(s, " task")
-        .or_else(|| strip_suffix_ci(s, " todo"))
-        .or_else(|| strip_suffix_ci(s, " item"))
-        .unwrap_or(s);
-    title_ref(s)
+/// "task" (or "todo", "item"), also with a slip ("tsak").
+fn is_task_word(w: &str) -> bool {
+    let w = w.to_ascii_lowercase();
+    TASK_NOUNS.contains(&w.as_str()) || words::is_slip_of(&w, "task")
+}
+
+/// Whether `t` is only words that cannot name a task on their own.
+fn names_nothing(t: &str) -> bool {
+    words::split(t).all(|w| NAMES_NOTHING.contains(&w.as_str()))
 }
 
 fn title_ref(s: &str) -> Option<TaskRef> {
     let t = unquote(s).trim();
-    if t.is_empty() || t.eq_ignore_ascii_case("task") || t.eq_ignore_ascii_case("it") {
-        None
-    } else {
-        Some(TaskRef::Title(t.to_owned()))
-    }
+    (!t.is_empty() && !names_nothing(t)).then(|| TaskRef::Title(t.to_owned()))
 }
 
-/// What the user asked for, from one message.
-pub fn parse(message: &str) -> Intent {
-    let text = trim_head(trim_tail(message.trim()));
+/// Parses "task 3", "#3", "3", "the meeting task", "the dentist one", "that groceries thing",
+/// "the task called X", "the one about X", "'buy milk'".
+pub fn parse_ref(raw: &str) -> Option<TaskRef> {
+    let s = trim_list_tail(raw.trim());
+    let s = strip_all(s, |s| strip_lead_any(s, DETERMINERS));
+    if let Some(id) = parse_id(s) {
+        return Some(TaskRef::Id(id));
+    }
+    let (word, rest) = first_word(s);
+    let task_word = is_task_word(word);
+    if !rest.is_empty() && (task_word || word.eq_ignore_ascii_case("one")) {
+        if let Some(id) = parse_id(rest) {
+            return Some(TaskRef::Id(id));
+        }
+        let lower = rest.to_ascii_lowercase();
+        if task_word && let Some(n) = NUMBER_WORDS.iter().position(|w| *w == lower) {
+            return i64::try_from(n + 1).ok().map(TaskRef::Id);
+        }
+        return match strip_lead_any(rest, NAMED) {
+            Some(name) => title_ref(name),
+            None if task_word => title_ref(rest),
+            None => None,
+        };
+    }
+    title_ref(strip_tail_any(s, TASK_NOUN_TAIL).unwrap_or(s))
+}
+
+/// A leading "task 3" / "#3" and what follows it: "task 12 'dentist on friday'".
+fn split_leading_id(s: &str) -> Option<(i64, &str)> {
+    let (w, rest) = first_word(s);
+    if let Some(id) = parse_id(w).filter(|_| w.starts_with('#')) {
+        return Some((id, rest));
+    }
+    if is_task_word(w) {
+        let (n, after) = first_word(rest);
+        return parse_id(n).map(|id| (id, after));
+    }
+    None
+}
+
+/// Whether a command names a task as a task (by number, "#", or with "task"/"one"), which
+/// tells "I need to delete the dentist task" (a command) from "I need to cancel the gym" (a
+/// new task).
+fn names_a_task(lower: &str) -> bool {
+    lower.contains('#') || has_any(lower, MARKS_A_TASK)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The kinds of request, in the order they are tried.
+
+fn parse_text(text: &str) -> Intent {
+    // Before the filler goes: "ok" alone answers a question.
+    if let Some(c) = parse_choice(&trim_polite(text).to_ascii_lowercase()) {
+        return Intent::Choose(c);
+    }
+    let text = trim_edges(text);
     if text.is_empty() {
         return Intent::Help;
     }
-    let lower = text.to_lowercase();
-    if matches!(
-        lower.as_str(),
-        "help" | "hi" | "hello" | "hey" | "what can you do" | "what can you do for me" | "menu"
-    ) || lower.starts_with("how do i")
-        || lower.starts_with("how does")
-    {
+    let lower = text.to_ascii_lowercase();
+    if HELP.contains(&lower.as_str()) || strip_lead_any(&lower, HELP_HEAD).is_some() {
         return Intent::Help;
     }
-    if let Some(i) = parse_update(text) {
-        return i;
+    if let Some(c) = parse_choice(&lower) {
+        return Intent::Choose(c);
     }
-    if let Some(i) = parse_complete(text) {
-        return i;
+    // "check the dentist off my list" is a tick, not a look.
+    if !has_words(&lower, "off") {
+        let closed = strip_lead_any(&lower, QUESTION_HEAD).is_some();
+        if closed || strip_lead_any(&lower, LOOK_HEAD).is_some() {
+            if let Some(list) = parse_list(&lower) {
+                return list;
+            }
+            if closed {
+                return Intent::Unknown;
+            }
+        }
     }
-    if let Some(i) = parse_delete(text) {
-        return i;
+    let parsers: [fn(&str) -> Option<Intent>; 6] = [
+        parse_update,
+        parse_complete,
+        parse_delete,
+        parse_add,
+        parse_done_tail,
+        parse_statement,
+    ];
+    parsers
+        .iter()
+        .find_map(|p| p(text))
+        .or_else(|| parse_list(&lower))
+        .unwrap_or(Intent::Unknown)
+}
+
+fn parse_choice(lower: &str) -> Option<Choice> {
+    if YES.contains(&lower) {
+        return Some(Choice::Yes);
     }
-    if let Some(i) = parse_add(text) {
-        return i;
+    let s = strip_lead_any(lower, CHOICE_HEAD).unwrap_or(lower);
+    let s = strip_tail_any(s, &["one", "task"]).unwrap_or(s);
+    if let Some(i) = ORDINALS.iter().position(|(w, n)| s == *w || s == *n) {
+        return Some(Choice::Ordinal(i + 1));
     }
-    if let Some(i) = parse_list(&lower) {
-        return i;
+    if let Some(id) = parse_id(s) {
+        return Some(Choice::Id(id));
     }
-    Intent::Unknown
+    match split_leading_id(s) {
+        Some((id, "")) => Some(Choice::Id(id)),
+        _ => None,
+    }
+}
+
+fn parse_list(lower: &str) -> Option<Intent> {
+    // Slips in the status words too: "show compelted tasks".
+    let mut l = correct_slips(lower).unwrap_or_else(|| lower.to_owned());
+    for noun in LIST_NOUNS {
+        l = l.replace(noun, "list");
+    }
+    let l = l.as_str();
+    let status = if has_any(l, NOT_DONE_YET) {
+        StatusFilter::Pending
+    } else if has_any(l, DONE_ALREADY) {
+        StatusFilter::Completed
+    } else if has_any(l, COMING_UP) {
+        StatusFilter::Pending
+    } else {
+        StatusFilter::All
+    };
+    let asked = BARE_LIST.contains(&l) || (has_any(l, LOOK) && has_any(l, ABOUT_TASKS));
+    asked.then_some(Intent::List(status))
 }
 
 fn parse_update(text: &str) -> Option<Intent> {
-    let rest = strip_any(
-        text,
-        &[
-            "change ", "rename ", "update ", "edit ", "modify ", "set ", "retitle ",
-        ],
-    )?;
-    let (rest, mut field) = if let Some(r) = strip_any(
-        rest,
-        &[
-            "the description of ",
-            "description of ",
-            "the details of ",
-            "details of ",
-            "the notes of ",
-        ],
-    ) {
+    if let Some(i) = parse_add_note(text) {
+        return Some(i);
+    }
+    // "task 3 should be X", "#3 should say X".
+    if let Some((id, rest)) = split_leading_id(text)
+        && let Some(value) = strip_lead_any(rest, SHOULD_BE)
+    {
+        return update_value(TaskRef::Id(id), None, value);
+    }
+    let verb = command_verb(text);
+    let rest = strip_lead_any(text, UPDATE_VERBS)?;
+    if strip_lead_any(rest, UPDATE_VERB_ADDS).is_some() {
+        return None;
+    }
+    let (rest, mut field) = if let Some(r) = strip_lead_any(rest, DESCRIPTION_OF) {
         (r, Some(Field::Description))
-    } else if let Some(r) = strip_any(
-        rest,
-        &["the title of ", "title of ", "the name of ", "name of "],
-    ) {
+    } else if let Some(r) = strip_lead_any(rest, TITLE_OF) {
         (r, Some(Field::Title))
     } else {
         (rest, None)
     };
-    // Find the " to " that separates the task from the new value: the first one whose left
-    // side names a task by id, otherwise the last one (titles may contain "to").
     let lower = rest.to_ascii_lowercase();
-    let seps: Vec<(usize, usize)> = [" to ", ": ", " into ", " as ", " with "]
+    // The separator between the task and the new value: the first one whose left side names a
+    // task by id, otherwise the last one (titles may contain "to"). At one position the
+    // longest wins, so "to say" beats "to"; but "to Read …" with a capital starts the title.
+    let capital_after = |i: usize, sep: &str| {
+        sep.starts_with(" to ")
+            && rest[i + " to ".len()..]
+                .chars()
+                .next()
+                .is_some_and(char::is_uppercase)
+    };
+    let mut seps: Vec<(usize, usize, bool)> = UPDATE_SEPARATORS
         .iter()
-        .flat_map(|sep| lower.match_indices(sep).map(|(i, m)| (i, m.len())))
+        .map(|sep| (sep, false))
+        .chain(UPDATE_VERB_SEPARATORS.iter().map(|sep| (sep, true)))
+        .flat_map(|(sep, verb)| {
+            lower
+                .match_indices(sep)
+                .filter(move |(i, _)| !(verb && capital_after(*i, sep)))
+                .map(move |(i, m)| (i, m.len(), verb))
+        })
         .collect();
-    let mut best: Option<(usize, usize)> = None;
-    for &(i, len) in &seps {
-        let left = &rest[..i];
-        let left_ref = strip_field_suffix(left).0;
-        if matches!(parse_ref(left_ref), Some(TaskRef::Id(_))) && best.is_none_or(|(b, _)| i < b) {
-            best = Some((i, len));
-        }
-    }
-    if best.is_none() {
-        best = seps
-            .iter()
+    seps.sort_by_key(|&(i, len, _)| (i, std::cmp::Reverse(len)));
+    seps.dedup_by_key(|(i, _, _)| *i);
+    let by_id = seps.iter().copied().find(|&(i, _, _)| {
+        matches!(
+            parse_ref(strip_field_suffix(&rest[..i]).0),
+            Some(TaskRef::Id(_))
+        )
+    });
+    let last = || {
+        seps.iter()
             .copied()
-            .filter(|&(i, _)| i > 0)
-            .max_by_key(|&(i, _)| i);
-    }
-    let (i, len) = best?;
-    let (left, f2) = strip_field_suffix(&rest[..i]);
+            .filter(|&(i, _, verb)| i > 0 && !verb)
+            .max()
+    };
+    let Some((i, len, _)) = by_id.or_else(last) else {
+        // No separator: "make task 12 'dentist on friday'", "rename task 3 Buy oat milk".
+        let (id, value) = split_leading_id(rest)?;
+        return update_value(TaskRef::Id(id), field, value);
+    };
+    let (left, suffix_field) = strip_field_suffix(&rest[..i]);
     if field.is_none() {
-        field = f2;
+        field = suffix_field;
     }
     let task = parse_ref(left)?;
-    let value = unquote(trim_tail(&rest[i + len..])).to_owned();
+    // "make" changes a task only when it names one plainly: "make dinner to go" adds nothing.
+    if verb == "make" && field.is_none() && !matches!(task, TaskRef::Id(_)) {
+        return None;
+    }
+    update_value(task, field, &rest[i + len..])
+}
+
+/// The update for `raw_value`, or a completion when the value is "done".
+fn update_value(task: TaskRef, field: Option<Field>, raw_value: &str) -> Option<Intent> {
+    let raw_value = trim_polite(raw_value);
+    let quoted = is_quoted(raw_value);
+    let value = unquote(raw_value);
     if value.is_empty() {
         return None;
     }
     let field = field.unwrap_or(Field::Title);
-    let value = if field == Field::Title && !is_quoted(&rest[i + len..]) {
-        capitalize(&value)
+    if field == Field::Title && !quoted {
+        let lower = value.to_ascii_lowercase();
+        if DONE_WORDS.contains(&lower.as_str()) {
+            return Some(Intent::Complete(task));
+        }
+        if UNDONE_WORDS.contains(&lower.as_str()) {
+            // Reopening a task is not one of the tools: say so instead of renaming it "Pending".
+            return Some(Intent::Unknown);
+        }
+    }
+    let value = if field == Field::Title && !quoted {
+        capitalize(value)
     } else {
-        value
+        value.to_owned()
     };
     Some(Intent::Update { task, field, value })
-}
-
-fn is_quoted(s: &str) -> bool {
-    let t = trim_tail(s).trim();
-    unquote(t).len() != t.len()
 }
 
 /// "task 1 description" → ("task 1", Description).
@@ -344,199 +543,126 @@ fn strip_field_suffix(left: &str) -> (&str, Option<Field>) {
     let left = left.trim();
     for (suffix, f) in [
         ("'s description", Field::Description),
-        (" description", Field::Description),
-        (" details", Field::Description),
+        ("description", Field::Description),
+        ("details", Field::Description),
+        ("notes", Field::Description),
         ("'s title", Field::Title),
-        (" title", Field::Title),
-        (" name", Field::Title),
+        ("title", Field::Title),
+        ("name", Field::Title),
     ] {
-        if let Some(r) = strip_suffix_ci(left, suffix) {
+        let rest = if suffix.starts_with('\'') {
+            left.len()
+                .checked_sub(suffix.len())
+                .filter(|&n| left.is_char_boundary(n) && left[n..].eq_ignore_ascii_case(suffix))
+                .map(|n| &left[..n])
+        } else {
+            strip_tail(left, suffix)
+        };
+        if let Some(r) = rest {
             return (r, Some(f));
         }
     }
     (left, None)
 }
 
+/// "add a note to task 2: bring the slides", "add a description to the dentist one saying …".
+fn parse_add_note(text: &str) -> Option<Intent> {
+    let rest = strip_lead_any(text, ADD_NOTE)?;
+    let lower = rest.to_ascii_lowercase();
+    let (i, len) = NOTE_SEPARATORS
+        .iter()
+        .filter_map(|sep| lower.find(sep).map(|i| (i, sep.len())))
+        .min()?;
+    let task = parse_ref(&rest[..i])?;
+    let value = unquote(trim_polite(&rest[i + len..]));
+    (!value.is_empty()).then(|| Intent::Update {
+        task,
+        field: Field::Description,
+        value: value.to_owned(),
+    })
+}
+
 fn parse_complete(text: &str) -> Option<Intent> {
-    let lower = text.to_lowercase();
-    // "task 3 is done", "the meeting task is complete"
-    for tail in [
-        " is done",
-        " is complete",
-        " is completed",
-        " is finished",
-        " was done",
-        " was completed",
-        " has been done",
-        " has been completed",
-        " are done",
-    ] {
-        if let Some(left) = strip_suffix_ci(text, tail)
-            && !lower.starts_with("what")
-        {
-            return parse_ref(left).map(Intent::Complete);
-        }
-    }
-    let rest = strip_any(
-        text,
-        &[
-            "mark off ",
-            "mark ",
-            "complete ",
-            "finish ",
-            "finished ",
-            "check off ",
-            "tick off ",
-            "cross off ",
-            "close ",
-            "done with ",
-            "i'm done with ",
-            "i am done with ",
-            "i finished ",
-            "i have finished ",
-            "i've finished ",
-            "i completed ",
-            "i have completed ",
-            "i've completed ",
-            "i did ",
-            "i've done ",
-            "i have done ",
-        ],
-    )?;
-    let mut r = trim_tail(rest);
-    for tail in [
-        " as done",
-        " as complete",
-        " as completed",
-        " as finished",
-        " done",
-        " complete",
-        " completed",
-        " finished",
-        " off",
-        " as checked",
-    ] {
-        if let Some(x) = strip_suffix_ci(r, tail) {
-            r = x;
-            break;
-        }
-    }
-    // "mark task 3 as pending" is not a completion.
-    if strip_ci(text, "mark ").is_some() && r.to_lowercase().contains(" as ") {
+    let rest = strip_lead_any(text, COMPLETE_HEAD)?;
+    let verb = command_verb(text);
+    // "check" and "cross" only complete with "off": "check the oil" is a task, not a tick.
+    if (verb == "check" || verb == "cross") && !has_words(&text.to_ascii_lowercase(), "off") {
         return None;
+    }
+    let r = trim_list_tail(rest);
+    let r = strip_tail_any(r, &["off"]).unwrap_or(r);
+    let r = strip_tail_any(r, COMPLETE_TAIL).unwrap_or(r);
+    // "mark the rent as paid" completes; "mark task 3 as pending" does not.
+    if verb == "mark"
+        && !is_quoted(r)
+        && let Some((left, state)) = r.rsplit_once(" as ")
+    {
+        return is_past_verb(state)
+            .then(|| parse_ref(left).map(Intent::Complete))
+            .flatten();
     }
     parse_ref(r).map(Intent::Complete)
 }
 
 fn parse_delete(text: &str) -> Option<Intent> {
-    let rest = strip_any(
-        text,
-        &[
-            "delete ",
-            "remove ",
-            "cancel ",
-            "drop ",
-            "erase ",
-            "trash ",
-            "get rid of ",
-            "discard ",
-            "forget ",
-            "forget about ",
-            "scratch ",
-        ],
-    )?;
-    let r = trim_tail(rest);
-    let r = strip_suffix_ci(r, " from my list")
-        .or_else(|| strip_suffix_ci(r, " from the list"))
-        .unwrap_or(r);
+    let rest = strip_lead_any(text, DELETE_HEAD)?;
+    let verb = command_verb(text);
+    let named_as_task = || {
+        names_a_task(&rest.to_ascii_lowercase())
+            || is_quoted(rest)
+            || matches!(parse_ref(rest), Some(TaskRef::Id(_)))
+    };
+    if CHORE_VERBS.contains(&verb.as_str()) && !named_as_task() {
+        return None;
+    }
+    let r = strip_all(trim_polite(rest), |s| {
+        strip_tail_any(s, DELETE_TAIL).map(trim_polite)
+    });
+    // "take" only deletes with "off the list": "take the bins out" is a task.
+    if verb == "take" {
+        return parse_ref(strip_tail_any(r, OFF_THE_LIST)?).map(Intent::Delete);
+    }
+    let r = strip_tail_any(r, &["off"]).unwrap_or(r);
     parse_ref(r).map(Intent::Delete)
 }
 
 fn parse_add(text: &str) -> Option<Intent> {
-    // Intentions like "I need to ..." may wrap another command: "I need to finish task 2".
-    if let Some(inner) = strip_any(text, &["i need to ", "i want to ", "i have to "])
-        && let Some(i) = parse_complete(inner)
-            .or_else(|| parse_delete(inner))
-            .or_else(|| parse_update(inner))
-    {
+    if let Some(inner) = strip_lead_any(text, INTENTIONS) {
+        return intention(inner);
+    }
+    if let Some(i) = parse_put_on_list(text) {
         return Some(i);
     }
-    let rest = strip_any(
-        text,
-        &[
-            "add a new task to ",
-            "add a new task called ",
-            "add a new task named ",
-            "add a new task: ",
-            "add a new task ",
-            "add new task: ",
-            "add new task ",
-            "add a task to ",
-            "add a task called ",
-            "add a task named ",
-            "add a task titled ",
-            "add a task for ",
-            "add a task: ",
-            "add a task ",
-            "add task: ",
-            "add task ",
-            "add a todo to ",
-            "add a todo: ",
-            "add a todo ",
-            "add todo: ",
-            "add todo ",
-            "add an item to ",
-            "add an item: ",
-            "add ",
-            "create a new task to ",
-            "create a new task called ",
-            "create a new task: ",
-            "create a new task ",
-            "create a task to ",
-            "create a task called ",
-            "create a task named ",
-            "create a task: ",
-            "create a task ",
-            "create task: ",
-            "create task ",
-            "create ",
-            "new task: ",
-            "new task ",
-            "new todo: ",
-            "todo: ",
-            "task: ",
-            "remind me to ",
-            "remind me that i need to ",
-            "remind me about ",
-            "remind me ",
-            "i need to remember to ",
-            "i have to remember to ",
-            "i must remember to ",
-            "i should remember to ",
-            "i need to remember ",
-            "don't let me forget to ",
-            "dont let me forget to ",
-            "do not let me forget to ",
-            "don't forget to ",
-            "dont forget to ",
-            "remember to ",
-            "i need to ",
-            "i have to ",
-            "i must ",
-            "i should ",
-            "i've got to ",
-            "i gotta ",
-            "note to self: ",
-            "note to self ",
-        ],
-    )?;
-    let rest = trim_tail(rest);
+    let rest = strip_lead_any(text, ADD_HEAD)?;
+    // A task noun after the verb: "add a new task called …", "new task: …", "make a todo to …".
+    let after_article = strip_lead_any(rest, ARTICLES).unwrap_or(rest);
+    let rest = match strip_lead_any(after_article, ADD_NOUNS) {
+        Some(r) => strip_all(r, |s| strip_lead_any(s, ADD_NAMED)),
+        // "task: X" is a task; "task 12: done" and "new shoes" are not.
+        None if ADD_NEEDS_NOUN.contains(&command_verb(text).as_str())
+            && !text[..text.len() - rest.len()].contains(':') =>
+        {
+            return None;
+        }
+        None => rest,
+    };
+    add_title(rest)
+}
+
+/// The new task from what follows "add": title, optional description, list tail removed.
+fn add_title(rest: &str) -> Option<Intent> {
+    let rest = trim_list_tail(rest);
+    let rest = strip_lead(rest, "to")
+        .filter(|r| !r.is_empty())
+        .unwrap_or(rest);
     let (title, description) = split_description(rest);
-    let title = unquote(trim_tail(title));
-    if title.is_empty() {
+    let title = trim_list_tail(title);
+    let quoted = is_quoted(title);
+    let title = unquote(title);
+    if title.is_empty() || names_nothing(title) {
         return None;
     }
-    let title = if is_quoted(rest) {
+    let title = if quoted {
         title.to_owned()
     } else {
         capitalize(title)
@@ -544,17 +670,36 @@ fn parse_add(text: &str) -> Option<Intent> {
     Some(Intent::Add { title, description })
 }
 
-/// "buy milk with description 2 litres" / "buy milk (2 litres)" → title and description.
+/// "put 'send invoice' on the list", "stick milk on my list".
+fn parse_put_on_list(text: &str) -> Option<Intent> {
+    let rest = trim_polite(strip_lead_any(text, PUT)?);
+    add_title(strip_tail_any(rest, ON_THE_LIST)?)
+}
+
+/// What "I need to …" means: a command when it plainly is one, else a new task.
+fn intention(inner: &str) -> Option<Intent> {
+    let inner = trim_edges(inner);
+    let explicit = names_a_task(&inner.to_ascii_lowercase());
+    let command = match parse_text(inner) {
+        i @ (Intent::Add { .. } | Intent::List(_)) => Some(i),
+        i @ (Intent::Complete(TaskRef::Id(_))
+        | Intent::Delete(TaskRef::Id(_))
+        | Intent::Update {
+            task: TaskRef::Id(_),
+            ..
+        }) => Some(i),
+        i @ (Intent::Complete(_) | Intent::Delete(_) | Intent::Update { .. }) if explicit => {
+            Some(i)
+        }
+        _ => None,
+    };
+    command.or_else(|| add_title(inner))
+}
+
+/// "buy milk with description 2 litres" → title and description.
 fn split_description(s: &str) -> (&str, Option<String>) {
     let lower = s.to_ascii_lowercase();
-    for sep in [
-        " with description ",
-        " with the description ",
-        " with details ",
-        " with note ",
-        " - description: ",
-        " description: ",
-    ] {
+    for sep in DESCRIPTION_SEPARATORS {
         if let Some(i) = lower.find(sep) {
             let d = unquote(s[i + sep.len()..].trim()).to_owned();
             return (&s[..i], (!d.is_empty()).then_some(d));
@@ -563,321 +708,89 @@ fn split_description(s: &str) -> (&str, Option<String>) {
     (s, None)
 }
 
-fn parse_list(lower: &str) -> Option<Intent> {
-    let status = if [
-        "not done",
-        "incomplete",
-        "unfinished",
-        "not completed",
-        "not finished",
-    ]
-    .iter()
-    .any(|k| lower.contains(k))
-    {
-        StatusFilter::Pending
-    } else if ["completed", "complete", "done", "finished", "accomplished"]
-        .iter()
-        .any(|k| lower.contains(k))
-    {
-        StatusFilter::Completed
-    } else if [
-        "pending",
-        "open",
-        "remaining",
-        "left",
-        "outstanding",
-        "to do",
-        "todo",
-        "to-do",
-        "upcoming",
-        "due",
-    ]
-    .iter()
-    .any(|k| lower.contains(k))
-    {
-        StatusFilter::Pending
-    } else {
-        StatusFilter::All
-    };
-    let list_words = [
-        "show",
-        "list",
-        "what",
-        "which",
-        "display",
-        "view",
-        "see",
-        "tell",
-        "give",
-        "get",
-        "any",
-        "how many",
-        "do i have",
-        "my tasks",
-        "my list",
-        "all tasks",
-        "everything",
-    ];
-    let mentions = [
-        "task",
-        "todo",
-        "to do",
-        "to-do",
-        "list",
-        "pending",
-        "completed",
-        "done",
-        "left",
-        "remaining",
-        "everything",
-    ];
-    let bare = matches!(
-        lower,
-        "tasks" | "pending" | "completed" | "done" | "todo" | "todos" | "list" | "all" | "my tasks"
-    );
-    let asks = list_words
-        .iter()
-        .any(|w| lower.starts_with(w) || lower.contains(&format!(" {w}")));
-    let about_tasks = mentions.iter().any(|w| lower.contains(w))
-        || lower.starts_with("what's pending")
-        || lower.starts_with("whats pending");
-    (bare || (asks && about_tasks)).then_some(Intent::List(status))
-}
-
-/// Resolves a task named by title among the user's tasks.
-enum Resolved {
-    One(Task),
-    None(String),
-    Many(Vec<Task>),
-}
-
-fn words(s: &str) -> Vec<String> {
-    s.to_lowercase()
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty() && !matches!(*w, "the" | "a" | "an" | "my" | "to" | "of"))
-        .map(str::to_owned)
-        .collect()
-}
-
-fn resolve_title(all: Vec<Task>, phrase: &str, prefer_pending: bool) -> Resolved {
-    let p = phrase.to_lowercase();
-    if let Some(t) = all.iter().find(|t| t.title.to_lowercase() == p) {
-        return Resolved::One(t.clone());
+/// "task 7 is done", "groceries done".
+fn parse_done_tail(text: &str) -> Option<Intent> {
+    let left = strip_tail_any(trim_polite(text), IS_DONE)?;
+    let left = left.trim_end_matches([':', '-', '—', ',']).trim_end();
+    // "mrak … as done" (a slip in "mark") is not "… as" done.
+    if has_words(&left.to_ascii_lowercase(), "as") {
+        return None;
     }
-    let want = words(phrase);
-    if want.is_empty() {
-        return Resolved::None(phrase.to_owned());
+    let first = first_word(left).0.to_ascii_lowercase();
+    if NOT_A_DONE_TASK.contains(&first.as_str()) {
+        return None;
     }
-    let mut hits: Vec<Task> = all
-        .into_iter()
-        .filter(|t| {
-            let title = t.title.to_lowercase();
-            let have = words(&t.title);
-            title.contains(&p)
-                || want.iter().all(|w| {
-                    have.iter().any(|h| {
-                        h == w
-                            || (w.len() >= 4 && h.starts_with(w.as_str()))
-                            || (h.len() >= 4 && w.starts_with(h.as_str()))
-                    })
-                })
+    parse_ref(left).map(Intent::Complete)
+}
+
+fn is_past_verb(w: &str) -> bool {
+    let w = w.to_ascii_lowercase();
+    if NOT_DONE_PAST.contains(&w.as_str()) {
+        return false;
+    }
+    (words::irregular_base(&w).is_some() && !matches!(w.as_str(), "left" | "done"))
+        || (w.len() >= 4 && w.ends_with("ed") && w.bytes().all(|b| b.is_ascii_alphabetic()))
+}
+
+/// "I called the dentist", "just paid the rent", "bought milk", "the rent has been paid".
+fn parse_statement(text: &str) -> Option<Intent> {
+    if let Some(said) = parse_passive(text) {
+        return Some(Intent::Statement(said));
+    }
+    let rest = strip_all(text, |s| strip_lead_any(s, SUBJECT_HEAD));
+    if !is_past_verb(first_word(rest).0) {
+        return None;
+    }
+    let said = trim_list_tail(rest);
+    let said = strip_tail_any(said, WHEN_TAIL).unwrap_or(said);
+    Some(Intent::Statement(said.to_owned()))
+}
+
+/// "the rent has been paid" → "paid the rent"; "the dog was walked already" → "walked the dog".
+fn parse_passive(text: &str) -> Option<String> {
+    let s = trim_list_tail(text);
+    let s = strip_tail_any(s, WHEN_TAIL).unwrap_or(s);
+    let (left, verb) = s.rsplit_once(' ')?;
+    if !is_past_verb(verb) {
+        return None;
+    }
+    let subject = strip_tail_any(left, PASSIVE)?;
+    (!subject.is_empty() && parse_ref(subject).is_some()).then(|| format!("{verb} {subject}"))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Slips of the fingers.
+
+/// `text` with each slip in a command word corrected ("delte" → "delete"), if it had any.
+fn correct_slips(text: &str) -> Option<String> {
+    let mut changed = false;
+    let fixed: Vec<String> = text
+        .split(' ')
+        .map(|word| {
+            let core = word.trim_end_matches(['?', '!', '.', ',', ':', ';']);
+            let tail = &word[core.len()..];
+            let lower = core.to_ascii_lowercase();
+            if COMMAND_WORDS.contains(&lower.as_str()) {
+                return word.to_owned();
+            }
+            let fix = KNOWN_SLIPS
+                .iter()
+                .find(|(slip, _)| *slip == lower)
+                .map(|(_, w)| *w)
+                .or_else(|| {
+                    COMMAND_WORDS
+                        .iter()
+                        .copied()
+                        .find(|w| words::is_slip_of(&lower, w))
+                });
+            match fix {
+                Some(w) => {
+                    changed = true;
+                    format!("{w}{tail}")
+                }
+                None => word.to_owned(),
+            }
         })
         .collect();
-    if hits.len() > 1 && prefer_pending {
-        let pending: Vec<Task> = hits.iter().filter(|t| !t.completed).cloned().collect();
-        if !pending.is_empty() {
-            hits = pending;
-        }
-    }
-    match hits.len() {
-        0 => Resolved::None(phrase.to_owned()),
-        1 => Resolved::One(hits.remove(0)),
-        _ => Resolved::Many(hits),
-    }
-}
-
-fn outage() -> AgentReply {
-    AgentReply {
-        response: "I can't reach your task list right now; please try again in a moment."
-            .to_owned(),
-        tool_calls: vec![],
-    }
-}
-
-fn describe_list(result: &Value, status: StatusFilter) -> String {
-    let tasks = result["tasks"].as_array().cloned().unwrap_or_default();
-    let kind = match status {
-        StatusFilter::All => "",
-        StatusFilter::Pending => "pending ",
-        StatusFilter::Completed => "completed ",
-    };
-    if tasks.is_empty() {
-        return match status {
-            StatusFilter::All => {
-                "You have no tasks yet. Try \"Add a task to buy groceries\".".to_owned()
-            }
-            _ => format!("You have no {kind}tasks."),
-        };
-    }
-    let n = tasks.len();
-    let mut out = format!("You have {n} {kind}task{}:", if n == 1 { "" } else { "s" });
-    const SHOWN: usize = 50;
-    for t in tasks.iter().take(SHOWN) {
-        let mark = if t["status"] == "completed" {
-            "✓"
-        } else {
-            "○"
-        };
-        out.push_str(&format!(
-            "\n{mark} #{} {}",
-            t["task_id"],
-            t["title"].as_str().unwrap_or("")
-        ));
-    }
-    if n > SHOWN {
-        out.push_str(&format!("\n… and {} more.", n - SHOWN));
-    }
-    out
-}
-
-impl BuiltinAgent {
-    /// Finds the task id the user means, or the reply explaining why not.
-    async fn resolve(
-        &self,
-        tools: &Tools,
-        r: &TaskRef,
-        prefer_pending: bool,
-    ) -> Result<i64, AgentReply> {
-        match r {
-            TaskRef::Id(id) => Ok(*id),
-            TaskRef::Title(phrase) => {
-                let all = tasks::list(tools.pool(), tools.user(), StatusFilter::All)
-                    .await
-                    .map_err(|_| outage())?;
-                match resolve_title(all, phrase, prefer_pending) {
-                    Resolved::One(t) => Ok(t.id),
-                    Resolved::None(p) => Err(AgentReply {
-                        response: format!(
-                            "I couldn't find a task matching \"{p}\". Say \"show my tasks\" to see them with their numbers."
-                        ),
-                        tool_calls: vec![],
-                    }),
-                    Resolved::Many(ts) => {
-                        let mut s = format!(
-                            "More than one task matches \"{phrase}\". Which one do you mean?"
-                        );
-                        for t in ts.iter().take(10) {
-                            s.push_str(&format!("\n• #{} {}", t.id, t.title));
-                        }
-                        s.push_str("\nYou can say it by number, e.g. \"task ");
-                        s.push_str(&ts[0].id.to_string());
-                        s.push('"');
-                        Err(AgentReply {
-                            response: s,
-                            tool_calls: vec![],
-                        })
-                    }
-                }
-            }
-        }
-    }
-
-    async fn run(&self, tools: &Tools, message: &str) -> AgentReply {
-        let intent = parse(message);
-        let (name, args) = match &intent {
-            Intent::Help => {
-                return AgentReply {
-                    response: format!("Hi! {HELP}"),
-                    tool_calls: vec![],
-                };
-            }
-            Intent::Unknown => {
-                return AgentReply {
-                    response: format!("Sorry, I didn't understand that. {HELP}"),
-                    tool_calls: vec![],
-                };
-            }
-            Intent::Add { title, description } => {
-                let mut a = json!({"title": title});
-                if let Some(d) = description {
-                    a["description"] = json!(d);
-                }
-                ("add_task", a)
-            }
-            Intent::List(StatusFilter::All) => ("list_tasks", json!({})),
-            Intent::List(s) => ("list_tasks", json!({"status": s})),
-            Intent::Complete(r) => match self.resolve(tools, r, true).await {
-                Ok(id) => ("complete_task", json!({"task_id": id})),
-                Err(reply) => return reply,
-            },
-            Intent::Delete(r) => match self.resolve(tools, r, false).await {
-                Ok(id) => ("delete_task", json!({"task_id": id})),
-                Err(reply) => return reply,
-            },
-            Intent::Update { task, field, value } => match self.resolve(tools, task, false).await {
-                Ok(id) => {
-                    let key = match field {
-                        Field::Title => "title",
-                        Field::Description => "description",
-                    };
-                    ("update_task", json!({"task_id": id, key: value}))
-                }
-                Err(reply) => return reply,
-            },
-        };
-        let (call, ok): (ToolCall, bool) = tools.call_recorded(name, args).await;
-        let r = &call.result;
-        let response = if !ok {
-            let err = r["error"].as_str().unwrap_or("something went wrong");
-            if err.contains("not found") {
-                format!(
-                    "I couldn't do that: {err}. Say \"show my tasks\" to see your tasks and their numbers."
-                )
-            } else {
-                format!("I couldn't do that: {err}.")
-            }
-        } else {
-            let title = r["title"].as_str().unwrap_or("");
-            match (name, &intent) {
-                ("add_task", _) => format!("Added task #{}: {title}.", r["task_id"]),
-                ("list_tasks", Intent::List(s)) => describe_list(r, *s),
-                ("complete_task", _) => {
-                    format!("Marked task #{} \"{title}\" as completed.", r["task_id"])
-                }
-                ("delete_task", _) => format!("Deleted task #{} \"{title}\".", r["task_id"]),
-                (
-                    "update_task",
-                    Intent::Update {
-                        field: Field::Description,
-                        ..
-                    },
-                ) => {
-                    format!(
-                        "Updated the description of task #{} \"{title}\".",
-                        r["task_id"]
-                    )
-                }
-                _ => format!("Updated task #{}: it is now \"{title}\".", r["task_id"]),
-            }
-        };
-        AgentReply {
-            response,
-            tool_calls: vec![call],
-        }
-    }
-}
-
-impl Agent for BuiltinAgent {
-    fn name(&self) -> &'static str {
-        "builtin"
-    }
-
-    fn respond<'a>(
-        &'a self,
-        tools: &'a Tools,
-        _history: &'a [HistoryMessage],
-        message: &'a str,
-    ) -> BoxFuture<'a, AgentReply> {
-        Box::pin(self.run(tools, message))
-    }
+    changed.then(|| fixed.join(" "))
 }
