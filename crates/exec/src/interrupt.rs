@@ -15,7 +15,9 @@ use std::io;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 
-use nix::sys::signal::{SigSet, Signal};
+use nix::sys::signal::Signal;
+use signal_hook::consts::{SIGINT, SIGTERM};
+use signal_hook::iterator::Signals;
 
 /// A signal that asks the program to stop.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -50,34 +52,39 @@ impl Interrupt {
 
 /// Receives SIGINT and SIGTERM as values instead of letting them end the process.
 ///
-/// [`Listener::install`] blocks both signals in the calling thread and in every thread started
-/// after it, so the kernel keeps them pending until a thread asks for them with
-/// [`Listener::wait`]; no handler runs in signal context. Children do not inherit the block:
-/// the standard library clears the signal mask before it executes a program.
-#[derive(Debug)]
+/// A handler that only writes to a pipe (signal-hook's) replaces the default action, and
+/// [`Listener::wait`] reads the pipe on an ordinary thread: no code of ours runs in signal
+/// context, and the signal mask stays as it was, so children start with the default action
+/// (the kernel resets caught signals on exec) and die of a forwarded signal as they would in a
+/// terminal.
 pub struct Listener {
-    signals: SigSet,
+    signals: Signals,
+}
+
+impl std::fmt::Debug for Listener {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Listener(SIGINT, SIGTERM)")
+    }
 }
 
 impl Listener {
-    /// Blocks SIGINT and SIGTERM. Call it first in `main`, before any thread exists: a thread
-    /// started earlier keeps the default action and would end the process on Ctrl-C.
+    /// Installs the handlers for SIGINT and SIGTERM; from now on they no longer end the
+    /// process by themselves.
     pub fn install() -> io::Result<Listener> {
-        let mut signals = SigSet::empty();
-        signals.add(Signal::SIGINT);
-        signals.add(Signal::SIGTERM);
-        signals.thread_block().map_err(io::Error::from)?;
+        let signals = Signals::new([SIGINT, SIGTERM])?;
         Ok(Listener { signals })
     }
 
     /// Blocks until SIGINT or SIGTERM arrives.
-    pub fn wait(&self) -> io::Result<Interrupt> {
+    pub fn wait(&mut self) -> io::Result<Interrupt> {
         loop {
-            match self.signals.wait().map_err(io::Error::from)? {
-                Signal::SIGINT => return Ok(Interrupt::Int),
-                Signal::SIGTERM => return Ok(Interrupt::Term),
-                // Only the two signals in the set can arrive; anything else is not ours.
-                _ => {}
+            for signal in self.signals.wait() {
+                match signal {
+                    SIGINT => return Ok(Interrupt::Int),
+                    SIGTERM => return Ok(Interrupt::Term),
+                    // Only the two registered signals arrive here.
+                    _ => {}
+                }
             }
         }
     }

@@ -7,6 +7,7 @@
 mod cli;
 mod commands;
 mod output;
+mod signals;
 
 use std::process::ExitCode;
 
@@ -24,12 +25,18 @@ fn runner(global: &GlobalArgs) -> exec::Runner {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    match cli.run() {
-        Ok(code) => code,
-        Err(err) => {
-            output::error(&err);
-            ExitCode::from(output::EXIT_ERROR)
-        }
+    // First, so that no Ctrl-C can slip between a child starting and the handler.
+    if let Err(err) = signals::install() {
+        output::error(&err);
+        return ExitCode::from(output::EXIT_ERROR);
     }
+    let cli = Cli::parse();
+    let result = cli.run();
+    if let Err(err) = &result {
+        output::error(err);
+    }
+    if let Some(code) = signals::interrupted_exit() {
+        return code;
+    }
+    result.unwrap_or(ExitCode::from(output::EXIT_ERROR))
 }
