@@ -252,8 +252,14 @@ impl Kubectl {
         Ok(cmd.timeout(READ_TIMEOUT).run()?.stdout)
     }
 
-    /// The command [`Kubectl::port_forward`] runs, for plans and messages.
-    pub fn port_forward_cmd(&self, target: &str, local: u16, remote: u16) -> Cmd {
+    /// The command [`Kubectl::port_forward`] runs, for plans and messages. `remote` is a port
+    /// number or, for a Service, the name of one of its ports.
+    pub fn port_forward_cmd(
+        &self,
+        target: &str,
+        local: u16,
+        remote: impl std::fmt::Display,
+    ) -> Cmd {
         self.cmd().args([
             "port-forward",
             "--address",

@@ -10,12 +10,17 @@
 //! kubectl and helm are driven through the `cluster` crate's drivers. The decisions (is this
 //! pod healthy? do these image IDs match?) are pure functions over k8s-openapi values, so they
 //! are tested on recorded cluster states.
+//!
+//! What changes something (the journey's writes through the port-forward, the pod deletion,
+//! `helm test`'s pods) goes through the caller's [`Runner`]: a dry run reads nothing (a planned
+//! deploy has no release to read yet) and records those commands as the plan.
 
 use std::collections::BTreeMap;
 use std::fmt;
 use std::time::{Duration, Instant};
 
 use cluster::{Helm, Kubectl};
+use exec::{Cmd, Runner};
 use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
 use k8s_openapi::api::core::v1::{Endpoints, Event, Pod, Service};
 use serde::Serialize;
@@ -73,6 +78,44 @@ impl LiveOptions {
 
     fn selector(&self) -> String {
         format!("app.kubernetes.io/instance={}", self.release)
+    }
+
+    /// Deletes the pods the persistence step restarts: the backend's and the database's (not
+    /// `helm test` pods, whose component is `test`).
+    fn delete_pods_cmd(&self) -> Cmd {
+        self.kubectl
+            .cmd()
+            .args([
+                "delete",
+                "pod",
+                "--wait=true",
+                "--timeout=120s",
+                "--selector",
+            ])
+            .arg(format!(
+                "{},app.kubernetes.io/component in (backend,database)",
+                self.selector()
+            ))
+            .timeout(Duration::from_secs(180))
+    }
+
+    fn helm_test_cmd(&self) -> Cmd {
+        self.helm
+            .cmd()
+            .args(["test", &self.release, "--namespace"])
+            .arg(self.kubectl.namespace())
+            .args(["--timeout", "5m"])
+            .timeout(Duration::from_secs(330))
+    }
+
+    /// The port-forward the journey runs through, as a plan shows it: the Service is found by
+    /// its labels when the run starts, and the local port is picked then.
+    fn planned_forward_cmd(&self) -> Cmd {
+        self.kubectl.port_forward_cmd(
+            &format!("svc/<frontend Service of {}>", self.release),
+            0,
+            "http",
+        )
     }
 }
 
@@ -439,6 +482,7 @@ pub fn rollouts_pending(deployments: &[Deployment], statefulsets: &[StatefulSet]
 
 struct Live<'a> {
     o: &'a LiveOptions,
+    runner: &'a Runner,
 }
 
 impl Live<'_> {
@@ -539,9 +583,12 @@ impl Live<'_> {
     }
 }
 
-/// Runs `verify live`.
-pub fn verify_live(o: &LiveOptions) -> LiveReport {
-    let live = Live { o };
+/// Runs `verify live`; with a dry-run `runner`, only records what would change something.
+pub fn verify_live(runner: &Runner, o: &LiveOptions) -> LiveReport {
+    if runner.is_dry_run() {
+        return plan_live(runner, o);
+    }
+    let live = Live { o, runner };
     let k = &o.kubectl;
     let ns = k.namespace().to_owned();
     let sel = o.selector();
@@ -676,11 +723,8 @@ pub fn verify_live(o: &LiveOptions) -> LiveReport {
             if victims.is_empty() {
                 return Err("no backend or database pod found (labels app.kubernetes.io/component=backend|database)".into());
             }
-            k.cmd()
-                .args(["delete", "pod", "--wait=true", "--timeout=120s"])
-                .args(victims.iter().cloned())
-                .timeout(Duration::from_secs(180))
-                .run()
+            live.runner
+                .run(&o.delete_pods_cmd())
                 .map(|_| "deleted".to_owned())
                 .map_err(|e| e.to_string())
         }));
@@ -706,14 +750,10 @@ pub fn verify_live(o: &LiveOptions) -> LiveReport {
 fn finish(live: &Live<'_>, mut report: LiveReport) -> LiveReport {
     let o = live.o;
     if o.helm_test {
-        let ns = report.namespace.clone();
         report.steps.push(o.progress.run("helm test", || {
-            let out = o
-                .helm
-                .cmd()
-                .args(["test", &o.release, "--namespace", &ns, "--timeout", "5m"])
-                .timeout(Duration::from_secs(330))
-                .run_unchecked()
+            let out = live
+                .runner
+                .run_unchecked(&o.helm_test_cmd())
                 .map_err(|e| e.to_string())?;
             if out.status == 0 {
                 let phases: Vec<&str> = out
@@ -757,4 +797,41 @@ fn finish(live: &Live<'_>, mut report: LiveReport) -> LiveReport {
         }));
     }
     report
+}
+
+/// The plan of a live run: the commands that change something, recorded in order, each also a
+/// step (passed: planning cannot fail once the options are known).
+fn plan_live(runner: &Runner, o: &LiveOptions) -> LiveReport {
+    let mut planned: Vec<(&str, Cmd)> = Vec::new();
+    if o.smoke {
+        planned.push((
+            "smoke journey (writes a user, tasks and a chat)",
+            o.planned_forward_cmd(),
+        ));
+    }
+    if o.smoke && o.persistence {
+        planned.push(("delete the backend and database pods", o.delete_pods_cmd()));
+        planned.push(("data survived the restart", o.planned_forward_cmd()));
+    }
+    if o.helm_test {
+        planned.push(("helm test", o.helm_test_cmd()));
+    }
+    let steps = planned
+        .into_iter()
+        .map(|(name, cmd)| {
+            Step::run(name, || {
+                runner
+                    .run(&cmd)
+                    .map(|_| format!("planned: {cmd}"))
+                    .map_err(|e| e.to_string())
+            })
+        })
+        .collect();
+    LiveReport {
+        release: o.release.clone(),
+        namespace: o.kubectl.namespace().to_owned(),
+        context: o.kubectl.context().map(str::to_owned),
+        steps,
+        smoke: None,
+    }
 }

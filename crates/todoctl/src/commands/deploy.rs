@@ -229,10 +229,6 @@ pub fn run(args: DeployArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
         })
     })?;
 
-    if plan {
-        return print_plan(global, &runner, !args.no_verify);
-    }
-
     if !args.no_verify {
         timed("verify", &mut || {
             let live = LiveArgs {
@@ -247,13 +243,17 @@ pub fn run(args: DeployArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
                     id: i.id.clone(),
                 })
                 .collect();
-            if !run_live(&live, global, &expected)? {
+            if !run_live(&live, global, &expected, &runner)? {
                 bail!(
                     "the release is up but does not work (report above); `todoctl doctor` explains pods"
                 );
             }
             Ok("smoke journey, persistence and helm test pass".into())
         })?;
+    }
+
+    if plan {
+        return print_plan(global, &runner);
     }
 
     // The deploy worked; a failed lookup here only costs the shortcut, not the result.
@@ -282,16 +282,9 @@ pub fn run(args: DeployArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn print_plan(
-    global: &GlobalArgs,
-    runner: &exec::Runner,
-    verify_live: bool,
-) -> anyhow::Result<ExitCode> {
-    let mut plan = runner.recorded();
-    if verify_live {
-        plan.push("todoctl verify live  # read-only checks, smoke journey via port-forward, pod deletion for persistence, helm test".into());
-    }
-    output::plan(global, &plan)?;
+/// The plan: every command the steps recorded, the verify step's included.
+fn print_plan(global: &GlobalArgs, runner: &exec::Runner) -> anyhow::Result<ExitCode> {
+    output::plan(global, &runner.recorded())?;
     Ok(ExitCode::SUCCESS)
 }
 

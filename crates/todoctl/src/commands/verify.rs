@@ -62,7 +62,20 @@ pub struct LiveArgs {
 pub fn run(args: VerifyArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
     let passed = match args.command {
         VerifyCommand::Local(local) => run_local(local, global)?,
-        VerifyCommand::Live(live) => run_live(&live, global, &expected_images()?)?,
+        VerifyCommand::Live(live) => {
+            let runner = crate::runner(global);
+            // A plan compares nothing, and needs no image engine on this machine.
+            let expected = if runner.is_dry_run() {
+                Vec::new()
+            } else {
+                expected_images()?
+            };
+            let passed = run_live(&live, global, &expected, &runner)?;
+            if runner.is_dry_run() {
+                output::plan(global, &runner.recorded())?;
+            }
+            passed
+        }
     };
     Ok(if passed {
         ExitCode::SUCCESS
@@ -72,6 +85,11 @@ pub fn run(args: VerifyArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn run_local(args: LocalArgs, global: &GlobalArgs) -> anyhow::Result<bool> {
+    if global.dry_run {
+        anyhow::bail!(
+            "verify local has no plan to show: it builds the services and runs them against a throwaway database, changing nothing else; run it without --dry-run"
+        );
+    }
     let build_dir = if args.release { "release" } else { "debug" };
     let mut build = exec::Cmd::new("cargo").args(["build", "-p", "todo-api", "-p", "todo-web"]);
     if args.release {
@@ -98,11 +116,13 @@ fn run_local(args: LocalArgs, global: &GlobalArgs) -> anyhow::Result<bool> {
     Ok(report.passed())
 }
 
-/// Runs the live checks; `Ok(true)` when every step passed.
+/// Runs the live checks; `Ok(true)` when every step passed. With a dry-run `runner` the
+/// checks only record what would change something, and nothing is printed.
 pub fn run_live(
     args: &LiveArgs,
     global: &GlobalArgs,
     expected: &[verify::ExpectedImage],
+    runner: &exec::Runner,
 ) -> anyhow::Result<bool> {
     let cluster = args.target.connect(global)?;
     let mut options =
@@ -110,7 +130,10 @@ pub fn run_live(
     options.expected_images = expected.to_vec();
     options.persistence = !args.no_persistence;
     options.timeout = Duration::from_secs(args.timeout);
-    let report = verify::verify_live(&options);
+    let report = verify::verify_live(runner, &options);
+    if runner.is_dry_run() {
+        return Ok(report.passed());
+    }
     output::report(global, &report)?;
     Ok(report.passed())
 }

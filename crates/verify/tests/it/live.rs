@@ -513,7 +513,7 @@ fn healthy_release_passes_and_the_commands_are_the_expected_ones() {
             verify::ProgressEvent::Finished(step) => format!("done {} {}", step.name, step.ok),
         });
     });
-    let report = verify_live(&o);
+    let report = verify_live(&exec::Runner::live(), &o);
     assert!(report.passed(), "{report}\n{}", fake.calls());
     let seen = seen.lock().unwrap().clone();
     assert_eq!(seen.len(), 2 * report.steps.len(), "{seen:?}");
@@ -558,7 +558,7 @@ fn crash_loop_fails_fast_with_events_and_previous_logs() {
         healthy()[1].clone(),
     ];
     let fake = Fake::new(&pods, &endpoints("todo-chatbot-frontend", 0, 1));
-    let report = verify_live(&fake.options());
+    let report = verify_live(&exec::Runner::live(), &fake.options());
     assert!(!report.passed());
     let step = report
         .steps
@@ -599,7 +599,7 @@ fn release_not_installed_stops_at_the_first_step() {
         "#!/bin/sh\necho 'Error: release: not found' >&2\nexit 1\n",
     )
     .unwrap();
-    let report = verify_live(&fake.options());
+    let report = verify_live(&exec::Runner::live(), &fake.options());
     assert_eq!(report.steps.len(), 1);
     assert!(report.steps[0].detail.contains("not installed"), "{report}");
     assert!(Path::new(&fake.dir.path().join("helm")).exists());
@@ -676,13 +676,13 @@ fn smoke_and_persistence_run_through_kubectl_port_forward() {
     let mut o = fake.options();
     o.smoke = true;
     o.persistence = true;
-    let report = verify_live(&o);
+    let report = verify_live(&exec::Runner::live(), &o);
     let calls = fake.calls();
     assert!(report.passed(), "{report}\n{calls}");
     assert!(report.smoke.as_ref().unwrap().passed());
     for want in [
         "kubectl --context minikube --namespace todo-chatbot port-forward --address 127.0.0.1 svc/todo-chatbot-frontend ",
-        "kubectl --context minikube --namespace todo-chatbot delete pod --wait=true --timeout=120s backend-1 todo-chatbot-postgresql-0",
+        "kubectl --context minikube --namespace todo-chatbot delete pod --wait=true --timeout=120s --selector app.kubernetes.io/instance=todo-chatbot,app.kubernetes.io/component in (backend,database)",
     ] {
         assert!(calls.contains(want), "missing {want:?} in:\n{calls}");
     }
@@ -696,4 +696,46 @@ fn smoke_and_persistence_run_through_kubectl_port_forward() {
         "{report}"
     );
     api.terminate().unwrap();
+}
+
+/// A dry run reads nothing and runs nothing: it records, in order, what the live run would
+/// change (the journey's port-forward, the pod deletion, the second port-forward, helm test).
+#[test]
+fn a_dry_run_records_every_mutation_and_runs_nothing() {
+    let fake = Fake::new(&healthy(), &endpoints("todo-chatbot-frontend", 1, 0));
+    let mut o = fake.options();
+    o.smoke = true;
+    o.persistence = true;
+    let runner = exec::Runner::dry_run();
+    let report = verify_live(&runner, &o);
+    assert_eq!(fake.calls(), "", "a dry run called the tools");
+    let tools = format!("{}/", fake.dir.path().display());
+    let recorded: Vec<String> = runner
+        .recorded()
+        .iter()
+        .map(|line| line.replace(&tools, ""))
+        .collect();
+    let forward = "kubectl --context minikube --namespace todo-chatbot port-forward --address 127.0.0.1 'svc/<frontend Service of todo-chatbot>' 0:http";
+    assert_eq!(
+        recorded,
+        [
+            forward,
+            "kubectl --context minikube --namespace todo-chatbot delete pod '--wait=true' '--timeout=120s' --selector 'app.kubernetes.io/instance=todo-chatbot,app.kubernetes.io/component in (backend,database)'",
+            forward,
+            "helm --kube-context minikube test todo-chatbot --namespace todo-chatbot --timeout 5m",
+        ]
+    );
+    assert!(report.passed(), "{report}");
+    assert_eq!(report.steps.len(), 4, "{report}");
+
+    // Without persistence nothing is deleted, and helm test stays in the plan.
+    o.persistence = false;
+    let runner = exec::Runner::dry_run();
+    verify_live(&runner, &o);
+    let plan = runner.recorded().join("\n");
+    assert!(!plan.contains(" delete "), "{plan}");
+    assert!(
+        plan.ends_with("test todo-chatbot --namespace todo-chatbot --timeout 5m"),
+        "{plan}"
+    );
 }
