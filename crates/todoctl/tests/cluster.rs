@@ -192,3 +192,293 @@ fn a_backup_much_larger_than_the_kits_memory_streams_into_the_file() {
     assert!(out.stderr.contains("restored"), "{out:?}");
     assert_eq!(psql(&ns, "SELECT count(*) FROM filler").trim(), "1500000");
 }
+
+/// What a logged tool call changes, if anything: the verb (`delete`, `upgrade`, `test`) of a
+/// kubectl or helm call that mutates the cluster or runs something in it.
+fn mutation(call: &str) -> Option<String> {
+    const FLAGS_WITH_VALUE: &[&str] = &[
+        "--context",
+        "--kube-context",
+        "--namespace",
+        "-n",
+        "--kubeconfig",
+    ];
+    const KUBECTL: &[&str] = &[
+        "apply",
+        "create",
+        "delete",
+        "patch",
+        "replace",
+        "label",
+        "annotate",
+        "scale",
+        "exec",
+        "port-forward",
+        "cp",
+        "rollout",
+        "set",
+        "edit",
+        "run",
+        "expose",
+        "autoscale",
+        "taint",
+        "drain",
+        "cordon",
+        "uncordon",
+        "attach",
+        "debug",
+    ];
+    const HELM: &[&str] = &[
+        "install",
+        "upgrade",
+        "uninstall",
+        "delete",
+        "rollback",
+        "test",
+    ];
+    let mut words = call.split_whitespace();
+    let tool = words.next()?;
+    let verb = loop {
+        let word = words.next()?;
+        if FLAGS_WITH_VALUE.contains(&word) {
+            words.next();
+        } else if !word.starts_with('-') {
+            break word;
+        }
+    };
+    let mutates = match tool {
+        "kubectl" => KUBECTL.contains(&verb),
+        // A server-side dry run of an upgrade only renders.
+        "helm" => HELM.contains(&verb) && !call.contains("--dry-run"),
+        _ => true,
+    };
+    mutates.then(|| verb.to_owned())
+}
+
+#[test]
+fn mutating_calls_are_told_from_reads() {
+    let check = |call: &str, expect: Option<&str>| {
+        assert_eq!(mutation(call).as_deref(), expect, "{call}");
+    };
+    check(
+        "kubectl --context c --namespace n get pods --output json",
+        None,
+    );
+    check("kubectl config current-context", None);
+    check(
+        "kubectl --context c --namespace n logs pod-1 --tail 10",
+        None,
+    );
+    check("helm version --short", None);
+    check(
+        "helm --kube-context c status r --namespace n --output json",
+        None,
+    );
+    check("helm template r helm/todo-chatbot --namespace n", None);
+    check(
+        "helm --kube-context c upgrade --install r chart --dry-run=server --output json",
+        None,
+    );
+    check("kubectl --context c delete namespace n", Some("delete"));
+    check(
+        "kubectl --context c --namespace n label namespace n a=b",
+        Some("label"),
+    );
+    check(
+        "kubectl --context c --namespace n exec statefulset/x -- pg_dump",
+        Some("exec"),
+    );
+    check(
+        "kubectl --context c --namespace n port-forward svc/f 0:http",
+        Some("port-forward"),
+    );
+    check("helm --kube-context c test r --namespace n", Some("test"));
+    check(
+        "helm --kube-context c upgrade --install r chart --namespace n",
+        Some("upgrade"),
+    );
+    check("minikube start --profile=p", Some("start"));
+}
+
+/// A frontend Service (found by the chart's labels) in front of the database pod, so that
+/// `port-forward` has something to read.
+const FRONTEND_SERVICE: &str = r#"
+apiVersion: v1
+kind: Service
+metadata:
+  name: todo-chatbot-frontend
+  labels: {app.kubernetes.io/instance: todo-chatbot, app.kubernetes.io/component: frontend}
+spec:
+  selector: {app.kubernetes.io/instance: todo-chatbot, app.kubernetes.io/component: database}
+  ports: [{name: http, port: 3000, targetPort: 5432}]
+"#;
+
+/// Every object in the namespace with its UID, and the namespace's labels: a deletion, a
+/// re-creation or a relabelling shows.
+fn snapshot(ns: &Namespace) -> String {
+    let objects = ns
+        .kubectl([
+            "get",
+            "statefulsets,pods,services,secrets,configmaps,persistentvolumeclaims",
+            "--output",
+            "jsonpath={range .items[*]}{.kind}/{.metadata.name}={.metadata.uid}{\"\\n\"}{end}",
+        ])
+        .run()
+        .unwrap()
+        .stdout;
+    let labels = ns
+        .cluster()
+        .kubectl([
+            "get",
+            "namespace",
+            ns.name(),
+            "--output",
+            "jsonpath={.metadata.uid} {.metadata.labels}",
+        ])
+        .run()
+        .unwrap()
+        .stdout;
+    format!("{objects}namespace {labels}")
+}
+
+/// Each command's --dry-run, through shims in front of the real kubectl and helm, against a
+/// namespace holding the chart's database: nothing that changes anything runs, the cluster is
+/// as it was, and the plan lists what the command would change.
+#[test]
+fn every_dry_run_mutates_nothing_and_lists_what_it_would_change() {
+    let cluster = cluster();
+    let ns = cluster.namespace("dry-run").unwrap();
+    database(&ns);
+    ns.apply(FRONTEND_SERVICE).unwrap();
+    let n = ns.name();
+    let before = snapshot(&ns);
+    let dir = tempfile::tempdir().unwrap();
+    let never = dir.path().join("never.sql");
+    let dump = dir.path().join("dump.sql");
+    std::fs::write(
+        &dump,
+        "--\n-- PostgreSQL database dump\n--\nSELECT 1;\n--\n-- PostgreSQL database dump complete\n--\n",
+    )
+    .unwrap();
+    let (never, dump) = (never.to_str().unwrap(), dump.to_str().unwrap());
+    let upgrade = "upgrade --install todo-chatbot helm/todo-chatbot".to_owned();
+    let cases: Vec<(Vec<&str>, Vec<String>)> = vec![
+        (
+            vec!["release", "--backend-tag", "t1", "--frontend-tag", "t1"],
+            vec![
+                format!("create namespace {n}"),
+                format!("label namespace {n}"),
+                upgrade.clone(),
+            ],
+        ),
+        (vec!["rollback"], vec!["rollback todo-chatbot".into()]),
+        (
+            vec!["down", "--purge"],
+            vec![
+                "uninstall todo-chatbot".into(),
+                "delete persistentvolumeclaims".into(),
+                format!("delete namespace {n}"),
+            ],
+        ),
+        (
+            vec!["db", "backup", never],
+            vec!["exec statefulset/todo-chatbot-postgresql".into()],
+        ),
+        (
+            vec!["db", "restore", dump],
+            vec!["exec --stdin statefulset/todo-chatbot-postgresql".into()],
+        ),
+        (
+            vec!["verify", "live"],
+            vec![
+                "port-forward".into(),
+                "delete pod".into(),
+                format!("test todo-chatbot --namespace {n}"),
+            ],
+        ),
+        (
+            vec!["port-forward"],
+            vec!["port-forward --address 127.0.0.1 svc/todo-chatbot-frontend 8080:3000".into()],
+        ),
+        (
+            // Loading images is the images crate's plan; this one is about the cluster.
+            vec![
+                "deploy",
+                "--backend-tag",
+                "t1",
+                "--frontend-tag",
+                "t1",
+                "--image-loader",
+                "none",
+            ],
+            vec![
+                format!("label namespace {n}"),
+                upgrade,
+                "delete pod".into(),
+                format!("test todo-chatbot --namespace {n}"),
+            ],
+        ),
+    ];
+    for (args, expect) in cases {
+        let shims = support::Shims::new();
+        shims.shim("kubectl", "").shim("helm", "");
+        let mut all = vec!["--dry-run"];
+        all.extend(&args);
+        all.extend(["--context", cluster.context(), "--namespace", n]);
+        let cmd = shims.env(todoctl(&all));
+        let out = cluster
+            .env()
+            .into_iter()
+            .fold(cmd, |cmd, (k, v)| cmd.env(k, v))
+            .timeout(Duration::from_secs(600))
+            .run_unchecked()
+            .unwrap();
+        assert_eq!(out.status, 0, "{args:?}:\n{}{}", out.stdout, out.stderr);
+        let mutations: Vec<String> = shims
+            .calls()
+            .into_iter()
+            .map(|(_, call)| call)
+            .filter(|call| mutation(call).is_some())
+            .collect();
+        assert_eq!(mutations, Vec::<String>::new(), "{args:?} ran these");
+        for fragment in &expect {
+            assert!(
+                out.stdout.contains(fragment.as_str()),
+                "{args:?}: the plan lacks `{fragment}`:\n{}",
+                out.stdout
+            );
+        }
+        assert_eq!(snapshot(&ns), before, "{args:?} changed the namespace");
+    }
+    assert!(
+        !std::path::Path::new(never).exists(),
+        "a planned backup wrote its file"
+    );
+
+    // The same command without --dry-run: the shims see what it changes.
+    let shims = support::Shims::new();
+    shims.shim("kubectl", "").shim("helm", "");
+    let cmd = shims.env(todoctl(&[
+        "down",
+        "--purge",
+        "--context",
+        cluster.context(),
+        "--namespace",
+        n,
+    ]));
+    let out = cluster
+        .env()
+        .into_iter()
+        .fold(cmd, |cmd, (k, v)| cmd.env(k, v))
+        .timeout(Duration::from_secs(600))
+        .run_unchecked()
+        .unwrap();
+    assert_eq!(out.status, 0, "{out:?}");
+    let verbs: Vec<String> = shims
+        .calls()
+        .iter()
+        .filter_map(|(_, call)| mutation(call))
+        .collect();
+    assert!(verbs.contains(&"uninstall".to_owned()), "{verbs:?}");
+    assert!(verbs.contains(&"delete".to_owned()), "{verbs:?}");
+}
