@@ -255,7 +255,14 @@ fn every_container_is_restricted_probed_and_bounded() {
                         }
                         assert_eq!(c["livenessProbe"]["httpGet"]["path"], "/healthz");
                         assert_eq!(c["readinessProbe"]["httpGet"]["path"], "/readyz");
-                        assert_eq!(c["startupProbe"]["httpGet"]["path"], "/readyz");
+                        // The backend starts without its database (readiness waits for it);
+                        // the frontend has nothing to wait for.
+                        let startup = if name.ends_with("-backend") {
+                            "/healthz"
+                        } else {
+                            "/readyz"
+                        };
+                        assert_eq!(c["startupProbe"]["httpGet"]["path"], startup, "{name}");
                         assert_eq!(c["ports"][0]["name"], "http");
                     }
                 }
