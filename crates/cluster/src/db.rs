@@ -9,6 +9,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use exec::{Cmd, Runner};
+use k8s_openapi::api::apps::v1::StatefulSet;
 
 use crate::deploy::Cluster;
 use crate::error::{Error, Result};
@@ -16,18 +17,23 @@ use crate::error::{Error, Result};
 const DUMP_HEADER: &str = "-- PostgreSQL database dump";
 const DUMP_FOOTER: &str = "-- PostgreSQL database dump complete";
 
-/// `statefulset/<fullname>-postgresql`: kubectl picks its pod, so no lookup is needed.
-pub fn database_target(cluster: &Cluster) -> String {
-    format!("statefulset/{}-postgresql", cluster.fullname())
+/// `statefulset/NAME` of the release's database, found by the chart's labels (so a long
+/// release name or `fullnameOverride` changes nothing); kubectl picks its pod.
+pub fn database_target(cluster: &Cluster) -> Result<String> {
+    let statefulset: StatefulSet = cluster.component_object("database")?;
+    Ok(format!(
+        "statefulset/{}",
+        statefulset.metadata.name.unwrap_or_default()
+    ))
 }
 
-/// The `kubectl exec` that prints a plain-SQL dump (with DROP ... IF EXISTS, so a restore
-/// replaces what is there) on stdout.
-pub fn backup_cmd(cluster: &Cluster) -> Cmd {
+/// The `kubectl exec` into `target` ([`database_target`]) that prints a plain-SQL dump (with
+/// DROP ... IF EXISTS, so a restore replaces what is there) on stdout.
+pub fn backup_cmd(cluster: &Cluster, target: &str) -> Cmd {
     cluster
         .kubectl()
         .cmd()
-        .args(["exec", &database_target(cluster), "--container", "postgresql", "--"])
+        .args(["exec", target, "--container", "postgresql", "--"])
         .args([
             "sh",
             "-c",
@@ -38,11 +44,11 @@ pub fn backup_cmd(cluster: &Cluster) -> Cmd {
 
 /// The `kubectl exec -i` that feeds a dump to psql in one transaction, stopping at the
 /// first error.
-pub fn restore_cmd(cluster: &Cluster) -> Cmd {
+pub fn restore_cmd(cluster: &Cluster, target: &str) -> Cmd {
     cluster
         .kubectl()
         .cmd()
-        .args(["exec", "--stdin", &database_target(cluster), "--container", "postgresql", "--"])
+        .args(["exec", "--stdin", target, "--container", "postgresql", "--"])
         .args([
             "sh",
             "-c",
@@ -60,7 +66,7 @@ const DUMP_EDGE_BYTES: u64 = 64 * 1024;
 /// checked for pg_dump's completion marker and the file appears atomically, so a failed backup
 /// never leaves a truncated file behind. A dry run records the command and writes nothing.
 pub fn backup(runner: &Runner, cluster: &Cluster, file: &Path) -> Result<u64> {
-    let cmd = backup_cmd(cluster);
+    let cmd = backup_cmd(cluster, &database_target(cluster)?);
     if runner.is_dry_run() {
         runner.run(&cmd)?;
         return Ok(0);
@@ -126,6 +132,6 @@ pub fn restore(runner: &Runner, cluster: &Cluster, file: &Path) -> Result<()> {
             file.display()
         )));
     }
-    runner.run(&restore_cmd(cluster).stdin_file(file))?;
+    runner.run(&restore_cmd(cluster, &database_target(cluster)?).stdin_file(file))?;
     Ok(())
 }

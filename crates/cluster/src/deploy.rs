@@ -83,11 +83,6 @@ impl Cluster {
         )
     }
 
-    /// The chart's resource name prefix for this release (`todo-chatbot.fullname`).
-    pub fn fullname(&self) -> String {
-        fullname(&self.release)
-    }
-
     /// The release's `K` for `component`, as the API server has it: found by the chart's
     /// labels, so a long release name or `fullnameOverride` needs no guessing at names.
     pub fn component_object<K>(&self, component: &str) -> Result<K>
@@ -106,21 +101,6 @@ impl Cluster {
                 selector,
             })
     }
-}
-
-/// `todo-chatbot.fullname` of the chart without overrides: the release name when it contains
-/// `todo-chatbot`, else `<release>-todo-chatbot`.
-pub fn fullname(release: &str) -> String {
-    let name = if release.contains("todo-chatbot") {
-        release.to_owned()
-    } else {
-        format!("{release}-todo-chatbot")
-    };
-    name.chars()
-        .take(50)
-        .collect::<String>()
-        .trim_end_matches('-')
-        .to_owned()
 }
 
 /// Which values profile to deploy: the same profiles `chart-values` checks.

@@ -22,6 +22,15 @@ pub fn list_json<T: Serialize>(items: &[T]) -> String {
 
 pub const RELEASE_LABEL: &str = "app.kubernetes.io/instance";
 
+/// `kubectl get statefulsets` of a release whose database StatefulSet is `name`.
+pub fn database_statefulsets(name: &str) -> String {
+    list_json(&[serde_json::json!({
+        "apiVersion": "apps/v1",
+        "kind": "StatefulSet",
+        "metadata": {"name": name, "labels": {RELEASE_LABEL: "todo-chatbot", "app.kubernetes.io/component": "database"}},
+    })])
+}
+
 /// A pod of `component` with one container `container` running `image`.
 pub fn pod(name: &str, component: &str, container: &str, image: &str) -> Pod {
     Pod {

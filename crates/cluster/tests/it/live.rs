@@ -380,6 +380,10 @@ fn db_cluster(fakes: &mut Fakes, dump: &str) -> Cluster {
         "kubectl",
         vec![
             reply("config\\ current-context", "todo-chatbot\n"),
+            reply(
+                "*get\\ statefulsets*",
+                crate::fixtures::database_statefulsets("todo-chatbot-postgresql"),
+            ),
             reply("*exec\\ statefulset/todo-chatbot-postgresql*pg_dump*", dump),
         ],
     );

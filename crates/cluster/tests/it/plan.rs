@@ -11,7 +11,13 @@ use crate::fake::{Fakes, real_helm, reply, repo_root};
 /// A cluster with a fake kubectl (current context `current`) and the real helm `major`.
 fn cluster(fakes: &mut Fakes, major: u8, current: Option<&str>) -> Cluster {
     let rules = match current {
-        Some(name) => vec![reply("config\\ current-context", format!("{name}\n"))],
+        Some(name) => vec![
+            reply("config\\ current-context", format!("{name}\n")),
+            reply(
+                "*get\\ statefulsets*",
+                crate::fixtures::database_statefulsets("todo-chatbot-postgresql"),
+            ),
+        ],
         None => vec![crate::fake::fail(
             "config\\ current-context",
             "error: current-context is not set",
