@@ -55,6 +55,8 @@ struct Summary {
     /// Minikube).
     access: Option<FrontendAccess>,
     port_forward: String,
+    /// The live verification's report (`None` with `--no-verify`).
+    verify: Option<::verify::LiveReport>,
 }
 
 impl fmt::Display for Summary {
@@ -165,6 +167,7 @@ pub fn run(args: DeployArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
         &args.target.minikube_profile,
     )?;
     let mut built = Vec::new();
+    let mut verified = None;
     timed("images", &mut || {
         built = ::images::ops::build(&project, &runner, &engine, false, &mut |p| {
             image_progress(p)
@@ -243,7 +246,19 @@ pub fn run(args: DeployArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
                     id: i.id.clone(),
                 })
                 .collect();
-            if !run_live(&live, global, &expected, &runner)? {
+            let report = run_live(&live, global, &expected, &runner)?;
+            if plan {
+                return Ok(String::new());
+            }
+            // With --json the report joins the summary, the one document on stdout.
+            if !global.json {
+                println!("{report}");
+            } else if !report.passed() {
+                eprintln!("{report}");
+            }
+            let passed = report.passed();
+            verified = Some(report);
+            if !passed {
                 bail!(
                     "the release is up but does not work (report above); `todoctl doctor` explains pods"
                 );
@@ -277,6 +292,7 @@ pub fn run(args: DeployArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
         images: built,
         access,
         port_forward: "just port-forward  → http://127.0.0.1:8080".into(),
+        verify: verified,
     };
     output::report(global, &summary)?;
     Ok(ExitCode::SUCCESS)
@@ -300,6 +316,7 @@ mod tests {
             images: Vec::new(),
             access,
             port_forward: "just port-forward  → http://127.0.0.1:8080".into(),
+            verify: None,
         }
         .to_string()
     }

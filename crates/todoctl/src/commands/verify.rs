@@ -70,11 +70,13 @@ pub fn run(args: VerifyArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
             } else {
                 expected_images()?
             };
-            let passed = run_live(&live, global, &expected, &runner)?;
+            let report = run_live(&live, global, &expected, &runner)?;
             if runner.is_dry_run() {
                 output::plan(global, &runner.recorded())?;
+            } else {
+                output::report(global, &report)?;
             }
-            passed
+            report.passed()
         }
     };
     Ok(if passed {
@@ -123,19 +125,14 @@ pub fn run_live(
     global: &GlobalArgs,
     expected: &[verify::ExpectedImage],
     runner: &exec::Runner,
-) -> anyhow::Result<bool> {
+) -> anyhow::Result<verify::LiveReport> {
     let cluster = args.target.connect(global)?;
     let mut options =
         verify::LiveOptions::new(cluster.kubectl(), cluster.helm()?, &cluster.release);
     options.expected_images = expected.to_vec();
     options.persistence = !args.no_persistence;
     options.timeout = Duration::from_secs(args.timeout);
-    let report = verify::verify_live(runner, &options);
-    if runner.is_dry_run() {
-        return Ok(report.passed());
-    }
-    output::report(global, &report)?;
-    Ok(report.passed())
+    Ok(verify::verify_live(runner, &options))
 }
 
 /// The image IDs the cluster must run: the current tree's images as the local engine has them.
