@@ -75,12 +75,16 @@
             pkgs.etcd
             pkgs.containerd
             pkgs.runc
+            pkgs.cri-tools
             pkgs.cni-plugins
             pkgs.coredns
+            pkgs.kubernetes-metrics-server
             pkgs.iptables
             pkgs.iproute2
             pkgs.conntrack-tools
-            pkgs.socat
+            pkgs.inotify-tools
+            pkgs.openssl
+            pkgs.debootstrap
             pkgs.util-linux
           ];
         in

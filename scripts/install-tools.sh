@@ -18,7 +18,9 @@ hadolint_version="2.15.1"
 just_version="1.59.0"
 schemathesis_version="4.32.5"
 axe_core_version="4.14.1"
-apt_packages=(postgresql podman buildah runc debootstrap chromium chromium-driver nix-bin unzip wrk jq curl)
+apt_packages=(postgresql podman buildah runc debootstrap chromium chromium-driver nix-bin unzip wrk jq curl
+  # the test cluster (scripts/test-cluster): its container runtime, CNI plugins and host tools
+  containerd containernetworking-plugins iptables iproute2 inotify-tools openssl)
 
 log() { printf '==> %s\n' "$*" >&2; }
 
@@ -115,6 +117,9 @@ install_python_tool just "rust-just==$just_version"
 install_pinned_python_tool schemathesis schemathesis "$schemathesis_version"
 install_axe_core
 install_nextest
+# The test cluster's Kubernetes, etcd, CoreDNS, metrics-server and crictl, built from the Go
+# module proxy into ~/.cache (cold: tens of minutes on 2 cores; a second run builds nothing).
+"$root/scripts/test-cluster/build.sh"
 
 log "tool versions"
 {
@@ -132,4 +137,5 @@ log "tool versions"
   echo "chromedriver $(chromedriver --version)"
   echo "postgres $(ls /usr/lib/postgresql)"
   echo "nix     $(nix-instantiate --version)"
+  echo "containerd $(containerd --version | awk '{print $3}')"
 } >&2

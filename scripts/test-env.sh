@@ -10,6 +10,8 @@
 #   PostgreSQL    DATABASE_URL set: that server. Unset: a throwaway server (initdb into a temporary
 #                 directory, a free port on 127.0.0.1, 300 connections for the parallel tests),
 #                 exported as DATABASE_URL=postgres://postgres:postgres@127.0.0.1:PORT/postgres.
+#   Kubernetes    TEST_KUBE_CONTEXT set (TEST_KUBECONFIG optional): that cluster. Unset: the test
+#                 cluster (scripts/test-cluster, root only), started or reused, left running.
 #
 # A service is added as one `ensure_*` function that starts it and registers its teardown with
 # `at_exit`, plus one line in the "services" block at the end.
@@ -93,6 +95,24 @@ ensure_postgres() {
   die "the throwaway PostgreSQL did not start (log above)"
 }
 
+# --- Test cluster ------------------------------------------------------------------------------
+
+# Started (or found running) and left running: the next run reuses it; `just test-cluster down`
+# removes it. The kit reaches it through TEST_* variables only, so nothing else in the suite
+# sees a KUBECONFIG it did not ask for.
+ensure_test_cluster() {
+  local cluster
+  cluster="$(dirname "${BASH_SOURCE[0]}")/test-cluster/cluster.sh"
+  if [ "$(id -u)" -ne 0 ]; then
+    die "TEST_KUBE_CONTEXT is unset and the test cluster needs root to start: run as root, or name a cluster of yours (TEST_KUBE_CONTEXT=minikube, with TEST_KUBECONFIG if it is not in ~/.kube/config)"
+  fi
+  "$cluster" up
+  eval "$("$cluster" env)"
+  export TEST_KUBE_CONTEXT=test-cluster TEST_KUBECONFIG="$KUBECONFIG" \
+    TEST_CONTAINERD_ADDRESS="$CONTAINERD_ADDRESS" TEST_CRICTL="$CRICTL"
+  unset KUBECONFIG CONTAINERD_ADDRESS CRICTL
+}
+
 # --- services ----------------------------------------------------------------------------------
 
 [ $# -gt 0 ] || die "usage: scripts/test-env.sh COMMAND [ARGS...]"
@@ -103,10 +123,10 @@ else
   ensure_postgres
 fi
 
-# === Test cluster: to be added by the real-Kubernetes test cluster work (scripts/test-cluster/).
-# When TEST_KUBE_CONTEXT is set, use that context. Otherwise start the test cluster
-# (`just test-cluster up`) or reuse it when it already runs, export its context and kubeconfig,
-# and register `at_exit "…down"` only when this run started it.
-# ===
+if [ -n "${TEST_KUBE_CONTEXT:-}" ]; then
+  log "Kubernetes from TEST_KUBE_CONTEXT=$TEST_KUBE_CONTEXT"
+else
+  ensure_test_cluster
+fi
 
 "$@"

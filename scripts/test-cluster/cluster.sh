@@ -136,9 +136,18 @@ preflight() {
   for tool in containerd containerd-shim-runc-v2 runc ctr iptables ip openssl curl kubectl buildah inotifywait; do
     command -v "$tool" >/dev/null || die "$tool is missing: run \`just tools\`"
   done
-  [ -x /usr/lib/cni/bridge ] || die "CNI plugins are missing in /usr/lib/cni: run \`just tools\`"
+  cni_bin_dir >/dev/null || die "the CNI plugins (bridge, host-local, portmap) are missing: run \`just tools\` (Debian: /usr/lib/cni) or \`nix develop\`"
   [ -e /proc/sys/net/bridge/bridge-nf-call-iptables ] || die "the kernel has no br_netfilter"
   grep -q overlay /proc/filesystems || die "the kernel has no overlayfs"
+}
+
+# Debian's plugins, else the ones on PATH (`nix develop`'s cni-plugins).
+cni_bin_dir() {
+  local dir
+  for dir in /usr/lib/cni "$(dirname "$(command -v host-local 2>/dev/null || echo /nonexistent/x)")"; do
+    [ -x "$dir/bridge" ] && [ -x "$dir/host-local" ] && [ -x "$dir/portmap" ] && { echo "$dir"; return; }
+  done
+  return 1
 }
 
 network_up() {
@@ -321,7 +330,7 @@ state = "$STATE/containerd/state"
       [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
         SystemdCgroup = false
   [plugins."io.containerd.grpc.v1.cri".cni]
-    bin_dir = "/usr/lib/cni"
+    bin_dir = "$(cni_bin_dir)"
     conf_dir = "$STATE/cni/net.d"
 EOF
   cat >"$STATE/cni/net.d/10-test-cluster.conflist" <<EOF

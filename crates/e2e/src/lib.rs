@@ -21,6 +21,11 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 pub const CONTEXT_VAR: &str = "TEST_KUBE_CONTEXT";
 /// The variable naming the kubeconfig that holds it (kubectl's default when unset).
 pub const KUBECONFIG_VAR: &str = "TEST_KUBECONFIG";
+/// The variable naming the node's containerd socket, when the tests may load images through it
+/// (the test cluster); the kit gets it as `CONTAINERD_ADDRESS`.
+pub const CONTAINERD_ADDRESS_VAR: &str = "TEST_CONTAINERD_ADDRESS";
+/// The variable naming the crictl binary for that socket; the kit gets it as `CRICTL`.
+pub const CRICTL_VAR: &str = "TEST_CRICTL";
 /// The context of the cluster `just test-cluster up` starts.
 pub const TEST_CLUSTER_CONTEXT: &str = "test-cluster";
 
@@ -61,6 +66,8 @@ pub enum Error {
 pub struct TestCluster {
     context: String,
     kubeconfig: Option<PathBuf>,
+    containerd_address: Option<String>,
+    crictl: Option<String>,
 }
 
 impl TestCluster {
@@ -70,12 +77,12 @@ impl TestCluster {
             .ok()
             .filter(|c| !c.is_empty())
             .ok_or(Error::NoCluster)?;
-        let kubeconfig = std::env::var_os(KUBECONFIG_VAR)
-            .filter(|k| !k.is_empty())
-            .map(PathBuf::from);
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
         Ok(TestCluster {
             context,
-            kubeconfig,
+            kubeconfig: var(KUBECONFIG_VAR).map(PathBuf::from),
+            containerd_address: var(CONTAINERD_ADDRESS_VAR),
+            crictl: var(CRICTL_VAR),
         })
     }
 
@@ -89,12 +96,18 @@ impl TestCluster {
         self.context == TEST_CLUSTER_CONTEXT
     }
 
-    /// The environment a tool needs to find the cluster: `KUBECONFIG`, when one was named.
+    /// The environment a tool needs to find the cluster: `KUBECONFIG` when one was named, and
+    /// for the kit also `CONTAINERD_ADDRESS` and `CRICTL` when images load through a socket.
     pub fn env(&self) -> Vec<(String, String)> {
-        self.kubeconfig
-            .iter()
-            .map(|k| ("KUBECONFIG".to_owned(), k.display().to_string()))
-            .collect()
+        let kubeconfig = self.kubeconfig.iter().map(|k| k.display().to_string());
+        [
+            ("KUBECONFIG", kubeconfig.collect::<Vec<_>>().pop()),
+            ("CONTAINERD_ADDRESS", self.containerd_address.clone()),
+            ("CRICTL", self.crictl.clone()),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.map(|v| (k.to_owned(), v)))
+        .collect()
     }
 
     /// `kubectl --context CONTEXT ARGS…`, with the kubeconfig in its environment.
@@ -197,6 +210,62 @@ impl Namespace {
         .timeout(timeout + Duration::from_secs(10))
         .run()?;
         Ok(())
+    }
+}
+
+impl Namespace {
+    /// `kubectl port-forward TARGET LOCAL:REMOTE` on a free local port, once it answers.
+    pub fn port_forward(&self, target: &str, remote: u16) -> Result<Forward, Error> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .map_err(|e| Error::Timeout {
+                what: "a free local port".into(),
+                seconds: 0,
+                last: e.to_string(),
+            })?;
+        let child = self
+            .kubectl([
+                "port-forward",
+                "--address",
+                "127.0.0.1",
+                target,
+                &format!("{port}:{remote}"),
+            ])
+            .spawn()?;
+        eventually(
+            &format!("port-forward {target}"),
+            Duration::from_secs(30),
+            || {
+                if let Some(out) = child.try_wait().map_err(|e| e.to_string())? {
+                    return Err(format!(
+                        "kubectl port-forward exited: {}",
+                        out.stderr.trim()
+                    ));
+                }
+                Ok(std::net::TcpStream::connect(("127.0.0.1", port))
+                    .is_ok()
+                    .then_some(()))
+            },
+        )?;
+        Ok(Forward {
+            port,
+            _child: child,
+        })
+    }
+}
+
+/// A running `kubectl port-forward`; dropping it stops the forward.
+#[derive(Debug)]
+pub struct Forward {
+    port: u16,
+    _child: exec::Child,
+}
+
+impl Forward {
+    /// `http://127.0.0.1:PORT`.
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
     }
 }
 

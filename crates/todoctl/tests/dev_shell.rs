@@ -337,10 +337,10 @@ fn an_attribute_without_evidence_fails_the_evaluation() {
     let broken = dir.path().join("flake.nix");
 
     // A name flake.nix uses that nixpkgs may not have.
-    assert!(flake.contains("pkgs.socat\n"));
-    fs::write(&broken, flake.replace("pkgs.socat\n", "pkgs.socatt\n")).unwrap();
+    assert!(flake.contains("pkgs.openssl\n"));
+    fs::write(&broken, flake.replace("pkgs.openssl\n", "pkgs.opensll\n")).unwrap();
     let err = evaluate(&broken, &real_attributes()).unwrap_err();
-    assert!(err.contains("attribute 'socatt' missing"), "{err}");
+    assert!(err.contains("attribute 'opensll' missing"), "{err}");
 
     // The same happens when the list loses a name the flake uses.
     fs::write(&broken, &flake).unwrap();
