@@ -178,3 +178,15 @@ spec:
   {{- end }}
 {{- end }}
 {{- end }}
+
+{{/*
+The pods' checksum/secret: a hash of the values the chart's Secret is made from, never of the
+rendered Secret. On a first install that holds random values, drawn anew at every include, so
+each pod would carry another checksum than the next render computes, and the first upgrade —
+even one that changes nothing — would restart every pod (seen on a real cluster). Generated
+values never change afterwards (`lookup` keeps them), so the inputs are what can change.
+*/}}
+{{- define "todo-chatbot.secretChecksum" -}}
+{{- $inputs := dict "secrets" .Values.secrets "postgresql" (dict "enabled" .Values.postgresql.enabled "auth" .Values.postgresql.auth) "externalDatabase" .Values.externalDatabase -}}
+{{- $inputs | toJson | sha256sum -}}
+{{- end }}
