@@ -46,7 +46,9 @@ fn meet(want: &Word, have: &Word) -> Meet {
         let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
         short.chars().count() >= 3 && long.starts_with(short)
     };
-    if prefix(&want.stem, &have.stem) || prefix(&want.raw, &have.raw) {
+    // The words as typed are worth a second look only where they differ from the stems.
+    let raws_differ = want.raw != want.stem || have.raw != have.stem;
+    if prefix(&want.stem, &have.stem) || (raws_differ && prefix(&want.raw, &have.raw)) {
         return Meet::Prefix;
     }
     // Typos are looked for in the words as typed too: "grocereis" is one swap from
@@ -56,7 +58,7 @@ fn meet(want: &Word, have: &Word) -> Meet {
         let allowed = if na.max(nb) >= 8 { 2 } else { 1 };
         na.min(nb) >= 4 && words::edit_distance(a, b, allowed).is_some()
     };
-    if typo(&want.stem, &have.stem) || typo(&want.raw, &have.raw) {
+    if typo(&want.stem, &have.stem) || (raws_differ && typo(&want.raw, &have.raw)) {
         return Meet::Typo;
     }
     Meet::None
@@ -73,18 +75,18 @@ struct Score {
     prefix: usize,
     /// Every title word was met too (the phrase is the whole title).
     whole: bool,
-    /// Character-pair similarity of the raw texts, for ranking misses.
+    /// Character-pair similarity of the raw texts, for ranking misses (only computed then).
     similarity: u32,
 }
 
-fn score(want: &[Word], phrase: &str, title: &str) -> Score {
+fn score(want: &[Word], title: &str) -> Score {
     let have = words::content_words(title);
     let mut s = Score {
         met: 0,
         equal: 0,
         prefix: 0,
         whole: false,
-        similarity: words::similarity(phrase, title),
+        similarity: 0,
     };
     let mut title_met = vec![false; have.len()];
     for w in want {
@@ -112,19 +114,23 @@ fn score(want: &[Word], phrase: &str, title: &str) -> Score {
 /// The task `phrase` names among `tasks`. With `prefer_pending`, a pending task wins a tie
 /// against completed ones (completing a task means one that is not done yet).
 pub fn find(phrase: &str, tasks: &[Candidate<'_>], prefer_pending: bool) -> Found {
-    let lowered = phrase.trim().to_lowercase();
+    let lowered: Vec<char> = phrase.trim().chars().flat_map(char::to_lowercase).collect();
     let same_title: Vec<&Candidate<'_>> = tasks
         .iter()
-        .filter(|t| t.title.trim().to_lowercase() == lowered)
+        .filter(|t| {
+            t.title
+                .trim()
+                .chars()
+                .flat_map(char::to_lowercase)
+                .eq(lowered.iter().copied())
+        })
         .collect();
     if !same_title.is_empty() {
         return pick(same_title, prefer_pending);
     }
     let want = words::content_words(phrase);
-    let mut scored: Vec<(Score, &Candidate<'_>)> = tasks
-        .iter()
-        .map(|t| (score(&want, phrase, t.title), t))
-        .collect();
+    let mut scored: Vec<(Score, &Candidate<'_>)> =
+        tasks.iter().map(|t| (score(&want, t.title), t)).collect();
     let full = |s: &Score| !want.is_empty() && s.met == want.len();
     let best = scored
         .iter()
@@ -138,6 +144,9 @@ pub fn find(phrase: &str, tasks: &[Candidate<'_>], prefer_pending: bool) -> Foun
             .map(|(_, t)| *t)
             .collect();
         return pick(top, prefer_pending);
+    }
+    for (s, t) in &mut scored {
+        s.similarity = words::similarity(phrase, t.title);
     }
     // Best first; the list order (oldest first) breaks ties, so answers do not vary.
     scored.sort_by(|(a, ta), (b, tb)| b.cmp(a).then(ta.id.cmp(&tb.id)));

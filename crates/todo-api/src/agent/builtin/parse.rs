@@ -417,23 +417,31 @@ fn parse_choice(lower: &str) -> Option<Choice> {
 }
 
 fn parse_list(lower: &str) -> Option<Intent> {
-    // Slips in the status words too: "show compelted tasks".
-    let mut l = correct_slips(lower).unwrap_or_else(|| lower.to_owned());
+    let mut l = lower.to_owned();
     for noun in LIST_NOUNS {
         l = l.replace(noun, "list");
     }
-    let l = l.as_str();
-    let status = if has_any(l, NOT_DONE_YET) {
-        StatusFilter::Pending
-    } else if has_any(l, DONE_ALREADY) {
-        StatusFilter::Completed
-    } else if has_any(l, COMING_UP) {
-        StatusFilter::Pending
-    } else {
-        StatusFilter::All
+    let status = |l: &str| {
+        if has_any(l, NOT_DONE_YET) {
+            StatusFilter::Pending
+        } else if has_any(l, DONE_ALREADY) {
+            StatusFilter::Completed
+        } else if has_any(l, COMING_UP) {
+            StatusFilter::Pending
+        } else {
+            StatusFilter::All
+        }
     };
-    let asked = BARE_LIST.contains(&l) || (has_any(l, LOOK) && has_any(l, ABOUT_TASKS));
-    asked.then_some(Intent::List(status))
+    let mut filter = status(&l);
+    if filter == StatusFilter::All {
+        // A slip may hide the status word: "show compelted tasks".
+        if let Some(fixed) = correct_slips(&l) {
+            l = fixed;
+            filter = status(&l);
+        }
+    }
+    let asked = BARE_LIST.contains(&l.as_str()) || (has_any(&l, LOOK) && has_any(&l, ABOUT_TASKS));
+    asked.then_some(Intent::List(filter))
 }
 
 fn parse_update(text: &str) -> Option<Intent> {
