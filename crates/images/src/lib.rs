@@ -18,6 +18,7 @@ pub mod minikube;
 pub mod ops;
 pub mod rules;
 pub mod tag;
+pub mod workspace;
 
 pub use engine::{BuildSettings, Engine, EngineChoice, EngineKind, NodeRuntime, Tools};
 pub use error::Error;

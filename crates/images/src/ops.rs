@@ -30,6 +30,7 @@ use crate::engine::{BuildRequest, Engine};
 use crate::loader::{Loader, Source};
 use crate::rules::{self, Finding, RuleContext};
 use crate::tag::{TagInputs, content_tag};
+use crate::workspace;
 
 /// One megabyte as image tools print it (10^6 bytes).
 pub const MB: u64 = 1_000_000;
@@ -155,11 +156,18 @@ impl Project {
             .iter()
             .map(|spec| {
                 let dockerfile = self.root.join(&spec.dockerfile);
+                let unrelated = Dockerfile::read(&dockerfile)
+                    .ok()
+                    .as_ref()
+                    .and_then(workspace::built_package)
+                    .and_then(|package| workspace::unrelated_members(&self.root, &package))
+                    .unwrap_or_default();
                 let tag = content_tag(&TagInputs {
                     context: &self.root,
                     dockerfile: &dockerfile,
                     build_args: &self.build_args,
                     target: None,
+                    unrelated: &unrelated,
                 })?;
                 Ok(TaggedImage {
                     name: spec.name.clone(),

@@ -4,7 +4,8 @@
 //! The inputs are the Dockerfile's bytes, every file `.dockerignore` lets into the context
 //! (path, executable bit and bytes, in sorted path order; symlinks by their target), the build
 //! arguments and the target stage. Files the context leaves out cannot change the image, so
-//! they do not change the tag.
+//! they do not change the tag; nor do the sources of workspace crates the image's binary does
+//! not depend on (only their `Cargo.toml` counts: cargo reads every member's manifest).
 
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -20,7 +21,7 @@ use crate::dockerignore::DockerIgnore;
 pub const TAG_LEN: usize = 12;
 
 /// Bumped whenever the hashing scheme changes, so old and new tags never collide.
-const SCHEME: &str = "todo-chatbot-images/content-tag/v1";
+const SCHEME: &str = "todo-chatbot-images/content-tag/v2";
 
 /// What goes into a content tag.
 #[derive(Clone, Debug)]
@@ -33,6 +34,9 @@ pub struct TagInputs<'a> {
     pub build_args: &'a BTreeMap<String, String>,
     /// The target stage, if not the last.
     pub target: Option<&'a str>,
+    /// Workspace member directories (relative to the context) the binary does not depend on:
+    /// their files are left out, but for their `Cargo.toml`.
+    pub unrelated: &'a [std::path::PathBuf],
 }
 
 /// The full SHA-256 (hex) of the build inputs.
@@ -55,6 +59,13 @@ pub fn content_digest(inputs: &TagInputs<'_>) -> Result<String, Error> {
 
     let ignore = DockerIgnore::read(inputs.context)?.unwrap_or_default();
     for rel in ignore.context_files(inputs.context)? {
+        let unrelated = inputs
+            .unrelated
+            .iter()
+            .any(|dir| rel.starts_with(dir) && rel != dir.join("Cargo.toml"));
+        if unrelated {
+            continue;
+        }
         let path = inputs.context.join(&rel);
         let meta = std::fs::symlink_metadata(&path).map_err(|source| Error::Io {
             path: path.clone(),

@@ -8,12 +8,14 @@ fn context() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let files: [(&str, &[u8]); 9] = [
+    let files: [(&str, &[u8]); 11] = [
         ("Cargo.toml", b"[workspace]\nmembers = [\"crates/*\"]\n"),
         ("Cargo.lock", b"version = 4\n"),
         ("crates/app/Cargo.toml", b"[package]\nname = \"app\"\n"),
         ("crates/app/src/main.rs", b"fn main() {}\n"),
         ("crates/app/tests/it.rs", b"#[test] fn t() {}\n"),
+        ("crates/other/Cargo.toml", b"[package]\nname = \"other\"\n"),
+        ("crates/other/src/lib.rs", b"pub fn f() {}\n"),
         ("README.md", b"# readme\n"),
         ("target/release/app", b"\x7fELF"),
         (".env", b"JWT_SECRET=x\n"),
@@ -39,6 +41,7 @@ fn tag(root: &Path, args: &[(&str, &str)]) -> String {
         dockerfile: &dockerfile,
         build_args: &build_args,
         target: None,
+        unrelated: &[std::path::PathBuf::from("crates/other")],
     })
     .unwrap()
 }
@@ -70,6 +73,87 @@ fn write(path: &str, text: &str) -> impl Fn(&Path) {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, &text).unwrap();
     }
+}
+
+#[test]
+fn a_crate_the_binary_does_not_depend_on_changes_the_tag_only_by_its_manifest() {
+    let same = &[("VERSION", "1")];
+    check(
+        "unrelated source",
+        write("crates/other/src/lib.rs", "pub fn g() {}\n"),
+        same,
+        false,
+    );
+    check(
+        "unrelated manifest",
+        write(
+            "crates/other/Cargo.toml",
+            "[package]\nname = \"other\"\nversion = \"2.0.0\"\n",
+        ),
+        same,
+        true,
+    );
+}
+
+/// A real workspace: `app` depends on `lib` (and only dev-depends on `tool`); `other` is
+/// unrelated. cargo itself says so.
+#[test]
+fn cargo_tells_which_members_a_binary_is_built_from() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = [
+        (
+            "Cargo.toml",
+            "[workspace]\nresolver = \"3\"\nmembers = [\"crates/*\"]\n",
+        ),
+        (
+            "crates/app/Cargo.toml",
+            "[package]\nname = \"app\"\nedition = \"2024\"\n[dependencies]\nlib = { path = \"../lib\" }\n[dev-dependencies]\ntool = { path = \"../tool\" }\n",
+        ),
+        ("crates/app/src/main.rs", "fn main() {}\n"),
+        (
+            "crates/lib/Cargo.toml",
+            "[package]\nname = \"lib\"\nedition = \"2024\"\n",
+        ),
+        ("crates/lib/src/lib.rs", ""),
+        (
+            "crates/tool/Cargo.toml",
+            "[package]\nname = \"tool\"\nedition = \"2024\"\n",
+        ),
+        ("crates/tool/src/lib.rs", ""),
+        (
+            "crates/other/Cargo.toml",
+            "[package]\nname = \"other\"\nedition = \"2024\"\n",
+        ),
+        ("crates/other/src/lib.rs", ""),
+    ];
+    for (path, text) in files {
+        let path = dir.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    let mut unrelated = images::workspace::unrelated_members(dir.path(), "app").unwrap();
+    unrelated.sort();
+    assert_eq!(
+        unrelated,
+        [Path::new("crates/other"), Path::new("crates/tool")]
+    );
+    assert!(images::workspace::unrelated_members(dir.path(), "missing").is_none());
+}
+
+#[test]
+fn the_package_an_image_builds_comes_from_its_dockerfile() {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    for (dockerfile, package) in [("backend", "todo-api"), ("frontend", "todo-web")] {
+        let path = repo.join(format!("docker/{dockerfile}.Dockerfile"));
+        let parsed = images::dockerfile::Dockerfile::read(&path).unwrap();
+        assert_eq!(
+            images::workspace::built_package(&parsed).as_deref(),
+            Some(package)
+        );
+    }
+    let none =
+        images::dockerfile::Dockerfile::parse(Path::new("x"), "FROM scratch\nRUN make\n").unwrap();
+    assert_eq!(images::workspace::built_package(&none), None);
 }
 
 #[test]
