@@ -202,7 +202,6 @@ async fn task_status_filters() {
         ("?status=all", vec!["one", "two", "three"]),
         ("?status=pending", vec!["two"]),
         ("?status=completed", vec!["one", "three"]),
-        ("?status=COMPLETED", vec!["one", "three"]),
     ] {
         let (s, v) = app
             .call(Method::GET, &format!("{base}{query}"), Some(&u.1), None)
@@ -210,15 +209,11 @@ async fn task_status_filters() {
         assert_eq!(s, StatusCode::OK, "{query}");
         assert_eq!(titles(&v), expect, "{query}");
     }
-    for bad in ["?status=done", "?status=", "?sort=asc"] {
+    // The OpenAPI document's enum is exact: other spellings are refused, not guessed.
+    for bad in ["?status=done", "?status=", "?status=COMPLETED", "?sort=asc"] {
         let (s, v) = app
             .call(Method::GET, &format!("{base}{bad}"), Some(&u.1), None)
             .await;
-        if bad == "?status=" {
-            // An empty filter means "all".
-            assert_eq!(s, StatusCode::OK, "{bad}");
-            continue;
-        }
         assert_eq!(s, StatusCode::BAD_REQUEST, "{bad}: {v}");
         assert_error(&v, "bad_request");
     }
