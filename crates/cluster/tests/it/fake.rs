@@ -138,17 +138,24 @@ impl Fakes {
     }
 }
 
-/// The real helm of the given major from the repository's `.tools/bin` (`just tools`); a test
-/// that needs it fails loudly when it is missing.
+/// The real helm of the given major, as `just` finds it: `.tools/bin` (`just tools`) first,
+/// then `PATH` (`nix develop`); a test that needs it fails loudly when it is missing.
 pub fn real_helm(major: u8) -> String {
     let name = if major == 3 { "helm3" } else { "helm" };
-    let path = repo_root().join(".tools/bin").join(name);
-    assert!(
-        path.exists(),
-        "{} is missing: run `just tools` (real helm is required by these tests)",
-        path.display()
+    real_tool(name)
+}
+
+/// A real tool, `.tools/bin` first and then `PATH`.
+pub fn real_tool(name: &str) -> String {
+    let path = format!(
+        "{}:{}",
+        repo_root().join(".tools/bin").display(),
+        std::env::var("PATH").unwrap_or_default()
     );
-    path.display().to_string()
+    exec::resolve_with(name, |var| (var == "PATH").then(|| path.clone().into()))
+        .unwrap_or_else(|e| panic!("{e} (real {name} is required by these tests: `just tools`)"))
+        .display()
+        .to_string()
 }
 
 pub fn repo_root() -> PathBuf {

@@ -261,12 +261,7 @@ fn the_real_helm_accepts_every_planned_flag() {
 #[test]
 fn the_real_kubectl_accepts_every_planned_flag() {
     let kubeconfig = tempfile::NamedTempFile::new().unwrap();
-    let real_kubectl = repo_root().join(".tools/bin/kubectl");
-    assert!(
-        real_kubectl.exists(),
-        "{} is missing: run `just tools`",
-        real_kubectl.display()
-    );
+    let real_kubectl = crate::fake::real_tool("kubectl");
     let mut fakes = Fakes::new();
     let cluster = cluster(&mut fakes, 4, Some("todo-chatbot"));
     let runner = Runner::dry_run();
@@ -295,7 +290,7 @@ fn the_real_kubectl_accepts_every_planned_flag() {
     for line in kubectl_lines {
         let words = shell_words::split(line).unwrap();
         assert!(words[0].ends_with("/kubectl"), "{line}");
-        let out = exec::Cmd::new(real_kubectl.display().to_string())
+        let out = exec::Cmd::new(real_kubectl.clone())
             .args(words[1..].iter().cloned())
             .env("KUBECONFIG", kubeconfig.path().display().to_string())
             .run_unchecked()

@@ -5,7 +5,7 @@
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use preflight::{Config, DiskCheck, Env};
 
@@ -122,21 +122,17 @@ impl Fakes {
     }
 }
 
-/// The real tool: `.tools/bin` first, then the usual system directories.
+/// The real tool: `.tools/bin` first, then `PATH` (what `nix develop` provides).
 pub fn real_tool(program: &str) -> PathBuf {
-    let tools = crate::repo_root().join(".tools/bin");
-    [
-        tools.as_path(),
-        Path::new("/usr/local/bin"),
-        Path::new("/usr/bin"),
-        Path::new("/bin"),
-    ]
-    .iter()
-    .map(|dir| dir.join(program))
-    .find(|p| p.is_file())
-    .unwrap_or_else(|| {
-        panic!("{program} is needed by this test and is not installed: run `just tools`")
-    })
+    let path = format!(
+        "{}:{}",
+        crate::repo_root().join(".tools/bin").display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    exec::resolve_with(program, |var| (var == "PATH").then(|| path.clone().into()))
+        .unwrap_or_else(|_| {
+            panic!("{program} is needed by this test and is not installed: run `just tools`")
+        })
 }
 
 fn quote(text: &str) -> String {

@@ -549,7 +549,9 @@ async fn a_backend_slower_than_the_timeout_gives_504() {
     )
     .await;
     let mut config = todo_web::Config::new(reqwest::Url::parse(&backend.url).unwrap());
-    config.backend_timeout_secs = 1;
+    // Long enough for sign-up (argon2 in a debug build on a loaded 2-core machine took over
+    // 1 s), far shorter than the LLM that never answers.
+    config.backend_timeout_secs = 5;
     let web = Web::start_with(config).await;
     let user = register(&web, "slow@example.com").await;
 
