@@ -44,7 +44,7 @@ test-cluster command="status":
 dev:
     scripts/dev.sh
 
-# Benchmark todo-api (release build, local PostgreSQL, wrk); method and figures in BENCHMARKS.md.
+# Benchmark todo-api beside pgbench running the same SQL (release build, wrk, a throwaway PostgreSQL unless $DATABASE_URL): [seconds] [rounds]; method and figures in BENCHMARKS.md.
 bench-api *args:
     scripts/bench-api.sh "$@"
 
