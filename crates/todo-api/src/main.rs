@@ -4,8 +4,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
-use todo_api::config::{Config, LogFormat, ServeArgs};
-use tracing_subscriber::EnvFilter;
+use todo_api::config::{Config, ServeArgs};
 
 /// Todo chatbot backend. Every flag falls back to the environment variable in its help.
 #[derive(Debug, Parser)]
@@ -29,22 +28,6 @@ enum Command {
         #[arg(long)]
         url: Option<String>,
     },
-}
-
-fn init_logs(level: &str, format: LogFormat) {
-    let filter = EnvFilter::try_new(level).unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    match format {
-        LogFormat::Json => builder
-            .json()
-            .flatten_event(true)
-            .with_current_span(true)
-            .with_span_list(false)
-            .init(),
-        LogFormat::Pretty => builder.init(),
-    }
 }
 
 async fn shutdown_signal() {
@@ -116,15 +99,26 @@ fn run_serve(args: &ServeArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    init_logs(&config.log_level, config.log_format);
+    let logs = match todo_api::logging::init(&config.log_level, config.log_format) {
+        Ok(guard) => guard,
+        Err(e) => {
+            eprintln!("todo-api: cannot start the log writer: {e}");
+            return ExitCode::from(1);
+        }
+    };
     let rt = match runtime() {
         Ok(rt) => rt,
         Err(code) => return code,
     };
-    match rt.block_on(todo_api::server::run(config, shutdown_signal())) {
+    let result = rt.block_on(todo_api::server::run(config, shutdown_signal()));
+    if let Err(e) = &result {
+        tracing::error!(error = %e, "todo-api failed");
+    }
+    // Every buffered line is out before the process exits (and before the plain message below).
+    logs.finish();
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            tracing::error!(error = %e, "todo-api failed");
             eprintln!("todo-api: {e}");
             ExitCode::from(1)
         }

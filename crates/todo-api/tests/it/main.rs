@@ -9,6 +9,7 @@ mod badinput;
 mod chat;
 mod corpus;
 mod llm;
+mod logs;
 mod mcp;
 mod openapi;
 mod ops;
