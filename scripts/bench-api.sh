@@ -18,6 +18,8 @@
 # Environment: BENCH_CONNECTIONS (32), BENCH_THREADS (2), BENCH_LOG_LEVEL (info),
 # BENCH_LOG_FORMAT (json), BENCH_DB_CONNECTIONS (10), BENCH_PORT (18765), BENCH_BIN (a prebuilt
 # binary instead of building this checkout), BENCH_ONLY (space-separated scenario names),
+# BENCH_PERF (a file: `perf record -g` of the service during the first list run; profile a
+# binary built with symbols and frame pointers, see BENCHMARKS.md),
 # BENCH_KEEP (a directory to copy wrk/pgbench outputs and the server log to).
 # The table is printed and written to target/bench-api.md.
 set -euo pipefail
@@ -147,15 +149,11 @@ EOF
 cat >"$WORK/create.sql" <<EOF
 INSERT INTO tasks (user_id, title, description) VALUES (:create_user, 'Created by wrk', 'load') RETURNING $COLUMNS_SQL;
 EOF
-# A new conversation's turn for "What's pending?": open the conversation, read its history, store
-# the user's message, the tool's query, store the reply, touch the conversation.
+# A new conversation's turn for "What's pending?": the tool's query, then the statement that
+# stores the turn (a new conversation has no history to read first).
 cat >"$WORK/chat.sql" <<EOF
-INSERT INTO conversations (user_id) VALUES (:chat_user) RETURNING id \\gset conv_
-SELECT role, content FROM messages WHERE conversation_id = :conv_id AND user_id = :chat_user ORDER BY id DESC LIMIT 20;
-INSERT INTO messages (user_id, conversation_id, role, content) VALUES (:chat_user, :conv_id, 'user', 'What''s pending?');
 SELECT $COLUMNS_SQL FROM tasks WHERE user_id = :chat_user AND NOT completed ORDER BY id;
-INSERT INTO messages (user_id, conversation_id, role, content, tool_calls) VALUES (:chat_user, :conv_id, 'assistant', $REPLY_SQL, $CALLS_SQL);
-UPDATE conversations SET updated_at = now() WHERE id = :conv_id;
+WITH created AS (INSERT INTO conversations (user_id) SELECT :chat_user::uuid WHERE NULL::bigint IS NULL RETURNING id), touched AS (UPDATE conversations SET updated_at = now() WHERE id = NULL::bigint AND user_id = :chat_user RETURNING id), conv AS (SELECT id FROM created UNION ALL SELECT id FROM touched), stored AS (INSERT INTO messages (user_id, conversation_id, role, content, tool_calls) VALUES (:chat_user, (SELECT id FROM conv), 'user', 'What''s pending?', '[]'::jsonb), (:chat_user, (SELECT id FROM conv), 'assistant', $REPLY_SQL, $CALLS_SQL)) SELECT id FROM conv;
 EOF
 
 cat >"$WORK/list.lua" <<EOF
@@ -188,8 +186,13 @@ sample_rss() {
 
 # ours NAME ROUND: prints "req/s p50 p99 non-2xx"
 ours() {
-  local out="$WORK/wrk-$1-$2.txt" rps p50 p99 non2xx
+  local out="$WORK/wrk-$1-$2.txt" rps p50 p99 non2xx perf=""
+  if [ -n "${BENCH_PERF:-}" ] && [ "$1" = list ] && [ "$2" = 1 ]; then
+    perf record -q -F 1999 -g -p "$PID" -o "$BENCH_PERF" -- sleep "$DURATION" >/dev/null 2>&1 &
+    perf=$!
+  fi
   wrk -t"$THREADS" -c"$CONNS" -d"${DURATION}s" --latency -s "$WORK/$1.lua" "${URL[$1]}" >"$out"
+  if [ -n "$perf" ]; then wait "$perf" || true; fi
   rps=$(awk '/^Requests\/sec/ {print $2}' "$out")
   p50=$(awk '$1=="50%" {print $2}' "$out")
   p99=$(awk '$1=="99%" {print $2}' "$out")

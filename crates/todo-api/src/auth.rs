@@ -348,9 +348,11 @@ pub async fn register(
     .bind(id)
     .bind(&email)
     .bind(&name)
-    .bind(&hash)
-    .execute(&state.pool)
-    .await?;
+    .bind(&hash);
+    let mut conn = state.pool.acquire().await?;
+    let inserted = inserted.execute(&mut *conn).await;
+    let inserted = conn.check(inserted)?;
+    drop(conn);
     if inserted.rows_affected() == 0 {
         return Err(Error::Conflict(
             "email: an account with this email already exists; sign in instead".to_owned(),
@@ -380,11 +382,15 @@ pub async fn login(
         return Err(Error::Unauthorized("wrong email or password".to_owned()));
     }
     state.require_ready()?;
-    let row: Option<(Uuid, String)> =
+    let mut conn = state.pool.acquire().await?;
+    let row: Result<Option<(Uuid, String)>, _> =
         sqlx::query_as("SELECT id, password_hash FROM users WHERE email = $1")
             .bind(&email)
-            .fetch_optional(&state.pool)
-            .await?;
+            .fetch_optional(&mut *conn)
+            .await;
+    let row = conn.check(row)?;
+    // Not held while the password is checked (tens of milliseconds).
+    drop(conn);
     let (id, hash) = match row {
         Some(r) => r,
         None => {

@@ -6,13 +6,13 @@ use axum::extract::State;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use sqlx::PgPool;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::agent::HistoryMessage;
 use crate::app::{ApiJson, ApiPath, AppState};
 use crate::auth::CurrentUser;
+use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::text;
 use crate::tools::{ToolCall, Tools};
@@ -103,16 +103,79 @@ fn validate_message(raw: &str) -> Result<&str> {
     Ok(m)
 }
 
-async fn owned_conversation(pool: &PgPool, user: Uuid, id: i64) -> Result<()> {
-    let found: Option<i64> =
+async fn owned_conversation(pool: &Db, user: Uuid, id: i64) -> Result<()> {
+    let mut conn = pool.acquire().await?;
+    let found: Result<Option<i64>, _> =
         sqlx::query_scalar("SELECT id FROM conversations WHERE id = $1 AND user_id = $2")
             .bind(id)
             .bind(user)
-            .fetch_optional(pool)
-            .await?;
-    found
+            .fetch_optional(&mut *conn)
+            .await;
+    conn.check(found)?
         .map(|_| ())
         .ok_or_else(|| Error::NotFound(format!("conversation {id} not found")))
+}
+
+/// The last [`HISTORY_LIMIT`] messages of one of the user's conversations, oldest first, in one
+/// round trip: no row at all means the conversation is not the user's (404); a row without a
+/// message, that it has none yet.
+async fn history(pool: &Db, user: Uuid, id: i64) -> Result<Vec<HistoryMessage>> {
+    let mut conn = pool.acquire().await?;
+    let rows: Result<Vec<(Option<String>, Option<String>)>, _> = sqlx::query_as(
+        "SELECT m.role, m.content FROM conversations c \
+         LEFT JOIN LATERAL (SELECT id, role, content FROM messages \
+           WHERE conversation_id = c.id AND user_id = $2 ORDER BY id DESC LIMIT $3) m ON true \
+         WHERE c.id = $1 AND c.user_id = $2 ORDER BY m.id",
+    )
+    .bind(id)
+    .bind(user)
+    .bind(HISTORY_LIMIT)
+    .fetch_all(&mut *conn)
+    .await;
+    let rows = conn.check(rows)?;
+    if rows.is_empty() {
+        return Err(Error::NotFound(format!("conversation {id} not found")));
+    }
+    Ok(rows
+        .into_iter()
+        .filter_map(|(role, content)| {
+            Some(HistoryMessage {
+                role: role?,
+                content: content?,
+            })
+        })
+        .collect())
+}
+
+/// Stores a turn in one statement: the conversation (created, or its `updated_at` moved on),
+/// the user's message and the reply, in that order of ids. Returns the conversation's id. The
+/// conversation was found by [`history`]; none of the API's routes deletes one.
+async fn store_turn(
+    pool: &Db,
+    user: Uuid,
+    conversation: Option<i64>,
+    message: &str,
+    reply: &str,
+    calls: &Value,
+) -> Result<i64> {
+    let mut conn = pool.acquire().await?;
+    let id = sqlx::query_scalar(
+        "WITH created AS (INSERT INTO conversations (user_id) SELECT $1 WHERE $2::bigint IS NULL RETURNING id), \
+         touched AS (UPDATE conversations SET updated_at = now() WHERE id = $2 AND user_id = $1 RETURNING id), \
+         conv AS (SELECT id FROM created UNION ALL SELECT id FROM touched), \
+         stored AS (INSERT INTO messages (user_id, conversation_id, role, content, tool_calls) VALUES \
+           ($1, (SELECT id FROM conv), 'user', $3, '[]'::jsonb), \
+           ($1, (SELECT id FROM conv), 'assistant', $4, $5)) \
+         SELECT id FROM conv",
+    )
+    .bind(user)
+    .bind(conversation)
+    .bind(message)
+    .bind(reply)
+    .bind(calls)
+    .fetch_one(&mut *conn)
+    .await;
+    Ok(conn.check(id)?)
 }
 
 /// Send a message to the agent.
@@ -135,56 +198,26 @@ pub async fn chat_handler(
     let message = validate_message(&req.message)?;
     state.require_ready()?;
     let pool = &state.pool;
-    let conversation_id = match req.conversation_id {
-        Some(id) => {
-            owned_conversation(pool, user, id).await?;
-            id
-        }
-        None => {
-            sqlx::query_scalar("INSERT INTO conversations (user_id) VALUES ($1) RETURNING id")
-                .bind(user)
-                .fetch_one(pool)
-                .await?
-        }
+    // Two statements and the tools' own: the history (for a conversation that goes on; a new
+    // one has none), then the turn stored in one statement, so a turn is stored whole or not
+    // at all and no connection is held while the agent (maybe a remote model) thinks.
+    let history = match req.conversation_id {
+        Some(id) => history(pool, user, id).await?,
+        None => Vec::new(),
     };
-    let mut history: Vec<HistoryMessage> = sqlx::query_as::<_, (String, String)>(
-        "SELECT role, content FROM messages WHERE conversation_id = $1 AND user_id = $2 \
-         ORDER BY id DESC LIMIT $3",
-    )
-    .bind(conversation_id)
-    .bind(user)
-    .bind(HISTORY_LIMIT)
-    .fetch_all(pool)
-    .await?
-    .into_iter()
-    .map(|(role, content)| HistoryMessage { role, content })
-    .collect();
-    history.reverse();
-    sqlx::query(
-        "INSERT INTO messages (user_id, conversation_id, role, content) VALUES ($1, $2, 'user', $3)",
-    )
-    .bind(user)
-    .bind(conversation_id)
-    .bind(message)
-    .execute(pool)
-    .await?;
     let tools = Tools::new(pool.clone(), user);
     let reply = state.agent.respond(&tools, &history, message).await;
     let calls = serde_json::to_value(&reply.tool_calls)
         .map_err(|e| Error::Internal(format!("encoding tool calls: {e}")))?;
-    sqlx::query(
-        "INSERT INTO messages (user_id, conversation_id, role, content, tool_calls) VALUES ($1, $2, 'assistant', $3, $4)",
+    let conversation_id = store_turn(
+        pool,
+        user,
+        req.conversation_id,
+        message,
+        &reply.response,
+        &calls,
     )
-    .bind(user)
-    .bind(conversation_id)
-    .bind(&reply.response)
-    .bind(&calls)
-    .execute(pool)
     .await?;
-    sqlx::query("UPDATE conversations SET updated_at = now() WHERE id = $1")
-        .bind(conversation_id)
-        .execute(pool)
-        .await?;
     tracing::info!(
         conversation_id,
         agent = state.agent.name(),
@@ -208,6 +241,7 @@ pub async fn conversations_handler(
     CurrentUser(user): CurrentUser,
 ) -> Result<Json<Vec<Conversation>>> {
     state.require_ready()?;
+    let mut conn = state.pool.acquire().await?;
     let rows = sqlx::query_as::<_, Conversation>(
         "SELECT c.id, \
            (SELECT left(m.content, 80) FROM messages m WHERE m.conversation_id = c.id AND m.role = 'user' ORDER BY m.id LIMIT 1) AS title, \
@@ -216,9 +250,9 @@ pub async fn conversations_handler(
          FROM conversations c WHERE c.user_id = $1 ORDER BY c.updated_at DESC, c.id DESC",
     )
     .bind(user)
-    .fetch_all(&state.pool)
-    .await?;
-    Ok(Json(rows))
+    .fetch_all(&mut *conn)
+    .await;
+    Ok(Json(conn.check(rows)?))
 }
 
 /// The messages of one conversation, oldest first.
@@ -236,13 +270,14 @@ pub async fn messages_handler(
 ) -> Result<Json<Vec<Message>>> {
     state.require_ready()?;
     owned_conversation(&state.pool, user, id).await?;
+    let mut conn = state.pool.acquire().await?;
     let rows = sqlx::query_as::<_, Message>(
         "SELECT id, role, content, tool_calls, created_at FROM messages \
          WHERE conversation_id = $1 AND user_id = $2 ORDER BY id",
     )
     .bind(id)
     .bind(user)
-    .fetch_all(&state.pool)
-    .await?;
-    Ok(Json(rows))
+    .fetch_all(&mut *conn)
+    .await;
+    Ok(Json(conn.check(rows)?))
 }

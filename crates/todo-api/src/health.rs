@@ -52,7 +52,13 @@ async fn database_state(state: &AppState) -> &'static str {
     if !state.migrated.load(Ordering::Acquire) {
         return "migrating";
     }
-    let check = sqlx::query_scalar::<_, i32>("SELECT 1").fetch_one(&state.pool);
+    let check = async {
+        let mut conn = state.pool.acquire().await?;
+        let one = sqlx::query_scalar::<_, i32>("SELECT 1")
+            .fetch_one(&mut *conn)
+            .await;
+        conn.check(one)
+    };
     match tokio::time::timeout(DB_CHECK_TIMEOUT, check).await {
         Ok(Ok(_)) => "ok",
         _ => "unavailable",

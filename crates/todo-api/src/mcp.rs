@@ -4,6 +4,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use crate::db::Db;
 use axum::Router;
 use axum::extract::{Request, State};
 use axum::middleware::{self, Next};
@@ -17,7 +18,6 @@ use rmcp::transport::streamable_http_server::session::local::LocalSessionManager
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
 use rmcp::{ErrorData, RoleServer, ServerHandler};
 use serde_json::Value;
-use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
@@ -37,7 +37,7 @@ pub struct McpUser(pub Uuid);
 /// The MCP server handler: lists and runs the five tools for the token's user.
 #[derive(Clone)]
 pub struct TodoMcp {
-    pool: PgPool,
+    pool: Db,
     migrated: Arc<AtomicBool>,
 }
 
@@ -99,7 +99,7 @@ impl ServerHandler for TodoMcp {
 /// The MCP service. `allowed_hosts` of `None` accepts any `Host` (the service sits behind a
 /// Kubernetes Service or proxy and is protected by the bearer token, not by the Host header).
 pub fn service(
-    pool: PgPool,
+    pool: Db,
     migrated: Arc<AtomicBool>,
     allowed_hosts: Option<Vec<String>>,
     cancel: CancellationToken,

@@ -5,12 +5,12 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use sqlx::PgPool;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::app::{ApiJson, ApiPath, ApiQuery, AppState};
 use crate::auth::CurrentUser;
+use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::text;
 
@@ -118,7 +118,7 @@ fn not_found(id: i64) -> Error {
 }
 
 /// The user's tasks, oldest first.
-pub async fn list(pool: &PgPool, user: Uuid, filter: StatusFilter) -> Result<Vec<Task>> {
+pub async fn list(pool: &Db, user: Uuid, filter: StatusFilter) -> Result<Vec<Task>> {
     let sql = match filter {
         StatusFilter::All => {
             "SELECT id, user_id, title, description, completed, created_at, updated_at FROM tasks WHERE user_id = $1 ORDER BY id"
@@ -130,41 +130,41 @@ pub async fn list(pool: &PgPool, user: Uuid, filter: StatusFilter) -> Result<Vec
             "SELECT id, user_id, title, description, completed, created_at, updated_at FROM tasks WHERE user_id = $1 AND completed ORDER BY id"
         }
     };
-    Ok(sqlx::query_as::<_, Task>(sql)
+    let mut conn = pool.acquire().await?;
+    let rows = sqlx::query_as::<_, Task>(sql)
         .bind(user)
-        .fetch_all(pool)
-        .await?)
+        .fetch_all(&mut *conn)
+        .await;
+    Ok(conn.check(rows)?)
 }
 
 /// Creates a task after validating its fields.
-pub async fn create(
-    pool: &PgPool,
-    user: Uuid,
-    title: &str,
-    description: Option<&str>,
-) -> Result<Task> {
+pub async fn create(pool: &Db, user: Uuid, title: &str, description: Option<&str>) -> Result<Task> {
     let title = validate_title(title)?;
     let description = validate_description(description)?;
-    Ok(sqlx::query_as::<_, Task>(
+    let mut conn = pool.acquire().await?;
+    let row = sqlx::query_as::<_, Task>(
         "INSERT INTO tasks (user_id, title, description) VALUES ($1, $2, $3) RETURNING id, user_id, title, description, completed, created_at, updated_at",
     )
     .bind(user)
     .bind(title)
     .bind(description)
-    .fetch_one(pool)
-    .await?)
+    .fetch_one(&mut *conn)
+    .await;
+    Ok(conn.check(row)?)
 }
 
 /// One of the user's tasks; someone else's answers 404.
-pub async fn get(pool: &PgPool, user: Uuid, id: i64) -> Result<Task> {
-    sqlx::query_as::<_, Task>(
+pub async fn get(pool: &Db, user: Uuid, id: i64) -> Result<Task> {
+    let mut conn = pool.acquire().await?;
+    let row = sqlx::query_as::<_, Task>(
         "SELECT id, user_id, title, description, completed, created_at, updated_at FROM tasks WHERE id = $1 AND user_id = $2",
     )
     .bind(id)
     .bind(user)
-    .fetch_optional(pool)
-    .await?
-    .ok_or_else(|| not_found(id))
+    .fetch_optional(&mut *conn)
+    .await;
+    conn.check(row)?.ok_or_else(|| not_found(id))
 }
 
 /// A partial change; `None` leaves the field as is. An empty description clears it.
@@ -179,13 +179,14 @@ pub struct Change {
 }
 
 /// Applies a change to one of the user's tasks.
-pub async fn update(pool: &PgPool, user: Uuid, id: i64, change: Change) -> Result<Task> {
+pub async fn update(pool: &Db, user: Uuid, id: i64, change: Change) -> Result<Task> {
     let title = change.title.as_deref().map(validate_title).transpose()?;
     let (set_desc, description) = match change.description.as_deref() {
         None => (false, None),
         Some(d) => (true, validate_description(Some(d))?),
     };
-    sqlx::query_as::<_, Task>(
+    let mut conn = pool.acquire().await?;
+    let row = sqlx::query_as::<_, Task>(
         "UPDATE tasks SET title = COALESCE($3, title), \
          description = CASE WHEN $4 THEN $5 ELSE description END, \
          completed = COALESCE($6, completed), updated_at = now() \
@@ -198,21 +199,22 @@ pub async fn update(pool: &PgPool, user: Uuid, id: i64, change: Change) -> Resul
     .bind(set_desc)
     .bind(description)
     .bind(change.completed)
-    .fetch_optional(pool)
-    .await?
-    .ok_or_else(|| not_found(id))
+    .fetch_optional(&mut *conn)
+    .await;
+    conn.check(row)?.ok_or_else(|| not_found(id))
 }
 
 /// Deletes one of the user's tasks, returning it.
-pub async fn delete(pool: &PgPool, user: Uuid, id: i64) -> Result<Task> {
-    sqlx::query_as::<_, Task>(
+pub async fn delete(pool: &Db, user: Uuid, id: i64) -> Result<Task> {
+    let mut conn = pool.acquire().await?;
+    let row = sqlx::query_as::<_, Task>(
         "DELETE FROM tasks WHERE id = $1 AND user_id = $2 RETURNING id, user_id, title, description, completed, created_at, updated_at",
     )
     .bind(id)
     .bind(user)
-    .fetch_optional(pool)
-    .await?
-    .ok_or_else(|| not_found(id))
+    .fetch_optional(&mut *conn)
+    .await;
+    conn.check(row)?.ok_or_else(|| not_found(id))
 }
 
 /// Query of the list route.

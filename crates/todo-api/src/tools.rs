@@ -1,10 +1,10 @@
 //! The five agent tools, shared by the chat agents and the MCP server:
 //! `add_task`, `list_tasks`, `complete_task`, `delete_task`, `update_task`.
 
+use crate::db::Db;
 use serde::de::{self, Deserializer};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use sqlx::PgPool;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -436,13 +436,13 @@ fn summary(t: Task, status: Outcome) -> ToolOutput {
 /// The tools bound to one user: every call is scoped to that user's rows.
 #[derive(Clone)]
 pub struct Tools {
-    pool: PgPool,
+    pool: Db,
     user: Uuid,
 }
 
 impl Tools {
     /// Tools acting for `user`.
-    pub fn new(pool: PgPool, user: Uuid) -> Tools {
+    pub fn new(pool: Db, user: Uuid) -> Tools {
         Tools { pool, user }
     }
 

@@ -640,3 +640,107 @@ fn assert_only_lookup_of(reply: &Value, status: &str) {
     assert_eq!(calls.len(), 1, "one lookup expected: {reply}");
     assert_tool(&calls[0], "list_tasks", &json!({"status": status}), reply);
 }
+
+/// What a chat turn stores, row by row: per turn the user's message (trimmed, no tool calls)
+/// then the reply with the tool calls the response showed, ids in that order, the
+/// conversation's `updated_at` moved to its last turn; nothing for a conversation that is not
+/// the caller's. The contract of the storage, whatever number of statements writes it.
+#[tokio::test]
+async fn a_turn_stores_the_message_then_the_reply_and_nothing_for_a_foreign_conversation() {
+    let db = TestDb::new().await;
+    let app = TestApp::start(&db.url).await;
+    let pool = db.pool().await;
+    let u = app.register("stored@example.com").await;
+    let other = app.register("other@example.com").await;
+
+    let turns = [
+        "  add a task to buy milk  ",
+        "what's pending?",
+        "the weather is nice",
+    ];
+    let first = app.chat(&u, None, turns[0]).await;
+    let conv = first["conversation_id"].as_i64().expect("conversation id");
+    let milk = first["tool_calls"][0]["result"]["task_id"]
+        .as_i64()
+        .expect("task id");
+    let mut replies = vec![first];
+    for t in &turns[1..] {
+        let r = app.chat(&u, Some(conv), t).await;
+        assert_eq!(r["conversation_id"], conv);
+        replies.push(r);
+    }
+    // The second turn saw the first one's task.
+    assert!(
+        replies[1]["tool_calls"][0]["result"]["tasks"][0]["task_id"] == milk,
+        "{}",
+        replies[1]
+    );
+
+    let rows: Vec<(i64, String, String, Value, chrono::DateTime<chrono::Utc>)> = sqlx::query_as(
+        "SELECT id, role, content, tool_calls, created_at FROM messages WHERE conversation_id = $1 ORDER BY id",
+    )
+    .bind(conv)
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(rows.len(), 2 * turns.len());
+    for (i, (turn, reply)) in turns.iter().zip(&replies).enumerate() {
+        let (user_row, reply_row) = (&rows[2 * i], &rows[2 * i + 1]);
+        assert_eq!(
+            (user_row.1.as_str(), user_row.2.as_str(), &user_row.3),
+            ("user", turn.trim(), &json!([]))
+        );
+        assert_eq!(
+            (reply_row.1.as_str(), reply_row.2.as_str(), &reply_row.3),
+            (
+                "assistant",
+                reply["response"].as_str().unwrap(),
+                &reply["tool_calls"]
+            )
+        );
+        assert!(user_row.0 < reply_row.0 && user_row.4 <= reply_row.4);
+    }
+    let (owner, created, updated): (
+        uuid::Uuid,
+        chrono::DateTime<chrono::Utc>,
+        chrono::DateTime<chrono::Utc>,
+    ) = sqlx::query_as("SELECT user_id, created_at, updated_at FROM conversations WHERE id = $1")
+        .bind(conv)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(owner.to_string(), u.0);
+    assert!(
+        created <= rows[0].4,
+        "the conversation starts with its first message"
+    );
+    assert!(
+        updated >= rows[rows.len() - 1].4,
+        "updated_at is the last turn's"
+    );
+    let conversations: i64 = sqlx::query_scalar("SELECT count(*) FROM conversations")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(conversations, 1, "one conversation for three turns");
+
+    // Someone else's conversation, and one that does not exist: 404, nothing stored.
+    for id in [conv, 424_242] {
+        let (s, v) = app
+            .call(
+                Method::POST,
+                &format!("/api/{}/chat", other.0),
+                Some(&other.1),
+                Some(json!({"conversation_id": id, "message": "add a task to steal"})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::NOT_FOUND, "{v}");
+    }
+    let (messages, tasks): (i64, i64) =
+        sqlx::query_as("SELECT (SELECT count(*) FROM messages), (SELECT count(*) FROM tasks)")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!((messages, tasks), (6, 1), "a refused turn stores nothing");
+    app.stop().await;
+}

@@ -223,7 +223,8 @@ async fn builtin_agent_understands_the_corpus() {
     assert!(CASES.len() >= 200, "the corpus has {} cases", CASES.len());
     let db = TestDb::new().await;
     let pool = db.pool().await;
-    todo_api::db::migrate(&pool).await.unwrap();
+    let service_pool = todo_api::db::pool(&db.url, 4).unwrap();
+    todo_api::db::migrate(&service_pool).await.unwrap();
     let user = Uuid::new_v4();
     sqlx::query(
         "INSERT INTO users (id, email, password_hash) VALUES ($1, 'corpus@example.com', 'x')",
@@ -232,7 +233,7 @@ async fn builtin_agent_understands_the_corpus() {
     .execute(&pool)
     .await
     .unwrap();
-    let tools = Tools::new(pool.clone(), user);
+    let tools = Tools::new(service_pool.clone(), user);
     let mut failures = Vec::new();
     let mut after: Option<Vec<Row>> = None;
     for &(say, expect) in CASES {
