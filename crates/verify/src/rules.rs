@@ -1137,10 +1137,28 @@ fn hpa(cx: &mut Cx<'_>, obj: &Object) {
     }
 }
 
+/// The longest StatefulSet name whose pods' controller-revision-hash label (the name, a dash and
+/// up to 10 characters of hash) fits a label value's 63.
+const STATEFULSET_NAME_MAX: usize = 52;
+
 fn statefulset(cx: &mut Cx<'_>, obj: &Object) {
     let Typed::StatefulSet(sts) = &obj.typed else {
         return;
     };
+    if obj.name.len() > STATEFULSET_NAME_MAX {
+        cx.push(
+            obj,
+            Finding::new(
+                "statefulset-name-length",
+                obj.id(),
+                format!(
+                    "the name is {} characters; past {STATEFULSET_NAME_MAX} the controller cannot create its pods",
+                    obj.name.len()
+                ),
+            )
+            .at("metadata.name"),
+        );
+    }
     let name = sts
         .spec
         .as_ref()

@@ -75,8 +75,14 @@ app.kubernetes.io/component: {{ .component }}
 {{- printf "%s-frontend" (include "todo-chatbot.fullname" .) }}
 {{- end }}
 
+{{/*
+The StatefulSet's name. Its controller labels every pod with controller-revision-hash, the name
+plus "-" and a hash of up to 10 characters, and a label value over 63 characters makes each pod
+creation fail while the API server accepts the StatefulSet: so the name stays within 52, the
+full name trimmed to 41 for it.
+*/}}
 {{- define "todo-chatbot.postgresqlName" -}}
-{{- printf "%s-postgresql" (include "todo-chatbot.fullname" .) }}
+{{- printf "%s-postgresql" (include "todo-chatbot.fullname" . | trunc 41 | trimSuffix "-") }}
 {{- end }}
 
 {{/* In-cluster URL of the backend, used by the frontend proxy and the test pod. */}}

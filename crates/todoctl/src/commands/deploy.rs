@@ -202,7 +202,13 @@ pub fn run(args: DeployArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
             ignores: Vec::new(),
             strict: true,
         };
-        let report = ::verify::check_profiles(&check.render(), &check.profile, &check.ignores()?)?;
+        // What this deploy installs: its release name, namespace and values files, so a name
+        // the user's release makes too long, or a value they set, is checked too.
+        let mut render = check.render();
+        render.release = args.target.release.clone();
+        render.namespace = args.target.namespace.clone();
+        render.values = args.chart.values.clone();
+        let report = ::verify::check_profiles(&render, &check.profile, &check.ignores()?)?;
         if !check.passed(&report.checks) {
             eprintln!("{report}");
             bail!("the chart breaks the rules above; nothing was deployed");

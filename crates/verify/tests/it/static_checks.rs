@@ -289,6 +289,7 @@ const CORPUS: &[(&str, &[&str])] = &[
     ("netpol-unselected", &["netpol-open"]),
     ("recommended-labels", &["recommended-labels"]),
     ("statefulset-service-name", &["statefulset-service-name"]),
+    ("statefulset-name-length", &["statefulset-name-length"]),
     ("automount-token", &["automount-token"]),
     ("workload-selector", &["workload-selector"]),
     ("workload-selector-expression", &["workload-selector"]),
