@@ -16,7 +16,7 @@ use crate::error::{Error, Result};
 use crate::helm::{Helm, HelmMajor, duration_arg};
 use crate::kubectl::{Kubectl, parse_json};
 use crate::rollout::{
-    RolloutFailure, admission_refusal, event_key, fatal_problem, has_logs, retried_pulls,
+    RolloutFailure, create_refusal, event_key, fatal_problem, has_logs, retried_pulls,
 };
 use crate::tools::Tools;
 
@@ -688,7 +688,7 @@ fn watch_upgrade(
             kubectl
                 .events()
                 .ok()
-                .and_then(|events| admission_refusal(&events, &seen_events))
+                .and_then(|events| create_refusal(&events, &seen_events))
         };
         if let Some(failure) = fatal_problem(&pods).or_else(refused) {
             let failure = with_logs(&kubectl, failure);

@@ -14,7 +14,7 @@ use crate::deploy::Cluster;
 use crate::error::Result;
 use crate::helm::ReleaseStatus;
 use crate::minikube::{MinikubeOptions, resize_advice};
-use crate::rollout::{POD_SECURITY_FIX, is_admission_refusal};
+use crate::rollout::CreateRefusal;
 
 /// One diagnosis rule, as documented in the troubleshooting table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -48,6 +48,12 @@ pub const RULES: &[Rule] = &[
         symptom: "No pod appears; event `FailedCreate: … violates PodSecurity`; helm waits until its timeout",
         cause: "The namespace's Pod Security level refuses the pods the chart asks for (the event names each offending field)",
         fix: "Make the pods comply, or, when the values need a weaker level on purpose (`postgresql.volumePermissions` needs `baseline`), deploy with `just deploy`, which labels the namespace with the level the values need",
+    },
+    Rule {
+        id: "pod-invalid",
+        symptom: "No pod appears; event `FailedCreate: … is invalid`; helm waits until its timeout",
+        cause: "The API server refuses the pods a controller builds, for a field the controller sets itself: a StatefulSet name over 52 characters makes its pods' `controller-revision-hash` label longer than 63",
+        fix: "Use a shorter release name or `fullnameOverride` (`chart check` reports it as `statefulset-name-length`), then `just deploy`",
     },
     Rule {
         id: "crash-config-error",
@@ -193,9 +199,23 @@ pub fn diagnose(state: &ClusterState, ctx: &DoctorContext) -> Vec<Finding> {
             });
         }
     }
-    for event in state.events.iter().filter(|e| is_admission_refusal(e)) {
+    for (event, refusal) in state
+        .events
+        .iter()
+        .filter_map(|e| CreateRefusal::of(e).map(|refusal| (e, refusal)))
+    {
+        let (rule, problem) = match refusal {
+            CreateRefusal::PodSecurity => (
+                "pod-security-refused",
+                "Pod Security admission refuses the pods it creates",
+            ),
+            CreateRefusal::InvalidPod => (
+                "pod-invalid",
+                "the API server refuses the pods it creates as invalid",
+            ),
+        };
         findings.push(Finding {
-            rule: "pod-security-refused",
+            rule,
             object: format!(
                 "{}/{}",
                 event
@@ -206,8 +226,8 @@ pub fn diagnose(state: &ClusterState, ctx: &DoctorContext) -> Vec<Finding> {
                     .to_ascii_lowercase(),
                 event.involved_object.name.clone().unwrap_or_default()
             ),
-            problem: "Pod Security admission refuses the pods it creates".into(),
-            fix: POD_SECURITY_FIX.into(),
+            problem: problem.into(),
+            fix: refusal.fix().into(),
             evidence: event.message.iter().cloned().collect(),
         });
     }

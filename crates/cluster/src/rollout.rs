@@ -83,9 +83,6 @@ pub fn fatal_problem(pods: &[Pod]) -> Option<RolloutFailure> {
     })
 }
 
-/// The message Pod Security admission refuses a pod with.
-const POD_SECURITY_REFUSAL: &str = "violates PodSecurity";
-
 /// An event's identity and how often it has happened: a recurring event is one object whose
 /// count grows.
 pub fn event_key(event: &Event) -> (String, i32) {
@@ -95,27 +92,59 @@ pub fn event_key(event: &Event) -> (String, i32) {
     )
 }
 
-/// Whether `event` says Pod Security admission refused a pod its controller tried to create.
-pub fn is_admission_refusal(event: &Event) -> bool {
-    event.reason.as_deref() == Some("FailedCreate")
-        && event
-            .message
-            .as_deref()
-            .is_some_and(|m| m.contains(POD_SECURITY_REFUSAL))
+/// Why a controller can never create its pods, read from its `FailedCreate` event: no pod
+/// appears, so only the event says why, and waiting does not help. Other `FailedCreate`s (a
+/// quota, a ServiceAccount not created yet) can clear up and are not refusals.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CreateRefusal {
+    /// Pod Security admission refuses the pods (`… violates PodSecurity …`).
+    PodSecurity,
+    /// The API server finds the pods invalid (`… is invalid: …`), for a field the controller
+    /// sets itself: a StatefulSet name over 52 characters makes its pods' revision label too
+    /// long.
+    InvalidPod,
 }
 
-/// A controller that cannot create its pods because Pod Security admission refuses them
-/// (`FailedCreate … violates PodSecurity`): no pod ever appears, so only the event says why.
+impl CreateRefusal {
+    /// The refusal `event` reports, if it is one.
+    pub fn of(event: &Event) -> Option<CreateRefusal> {
+        if event.reason.as_deref() != Some("FailedCreate") {
+            return None;
+        }
+        let message = event.message.as_deref()?;
+        if message.contains("violates PodSecurity") {
+            Some(CreateRefusal::PodSecurity)
+        } else if message.contains(" is invalid: ") {
+            Some(CreateRefusal::InvalidPod)
+        } else {
+            None
+        }
+    }
+
+    /// What to do about it, for the deploy's error and doctor's finding alike.
+    pub fn fix(self) -> &'static str {
+        match self {
+            CreateRefusal::PodSecurity => {
+                "the namespace's Pod Security level refuses these pods: make them comply (the message names each field), or, if the values ask for it on purpose (postgresql.volumePermissions needs `baseline`), deploy with `just deploy`, which labels the namespace with the level the values need"
+            }
+            CreateRefusal::InvalidPod => {
+                "the API server refuses the pods this controller builds (the message names the field): a label over 63 characters comes from a StatefulSet name over 52 — use a shorter release name or `fullnameOverride` (`chart check` reports it as statefulset-name-length)"
+            }
+        }
+    }
+}
+
+/// The first controller, among `events`, that can never create its pods ([`CreateRefusal`]).
 /// Events in `seen` (by [`event_key`]) happened before this rollout and are ignored.
-pub fn admission_refusal(
+pub fn create_refusal(
     events: &[Event],
     seen: &std::collections::HashSet<(String, i32)>,
 ) -> Option<RolloutFailure> {
     events
         .iter()
         .filter(|e| !seen.contains(&event_key(e)))
-        .find(|e| is_admission_refusal(e))
-        .map(|e| RolloutFailure {
+        .find_map(|e| CreateRefusal::of(e).map(|refusal| (e, refusal)))
+        .map(|(e, refusal)| RolloutFailure {
             pod: format!(
                 "{}/{}",
                 e.involved_object.kind.clone().unwrap_or_default(),
@@ -125,12 +154,9 @@ pub fn admission_refusal(
             reason: "FailedCreate".into(),
             message: e.message.clone().unwrap_or_default(),
             logs: String::new(),
-            fix: POD_SECURITY_FIX.into(),
+            fix: refusal.fix().into(),
         })
 }
-
-/// What to do when Pod Security admission refuses the release's pods.
-pub const POD_SECURITY_FIX: &str = "the namespace's Pod Security level refuses these pods: make them comply (the message names each field), or, if the values ask for it on purpose (postgresql.volumePermissions needs `baseline`), deploy with `just deploy`, which labels the namespace with the level the values need";
 
 /// Pods waiting on a pull the kubelet retries, as `(pod, reason, image)`.
 pub fn retried_pulls(pods: &[Pod]) -> Vec<(String, String, String)> {
