@@ -98,6 +98,10 @@ pub struct Config {
     /// Lifetime of issued tokens in seconds (the backend accepts 60 to 604800).
     #[schemars(range(min = 60, max = 604_800))]
     pub token_ttl_seconds: u32,
+    /// Seconds both services keep serving after SIGTERM, closing each connection after its
+    /// response, while the pod leaves its Service's endpoints (0: stop at once).
+    #[schemars(range(max = 300))]
+    pub shutdown_drain_seconds: u32,
     /// Extra CORS origins of the backend (`https://host[:port]`, no path).
     pub cors_origins: Vec<String>,
     /// Extra hosts allowed to reach the MCP endpoint.

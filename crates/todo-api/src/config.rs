@@ -59,6 +59,10 @@ pub struct ServeArgs {
     /// Whole-request timeout, seconds [default: 60].
     #[arg(long, env = "REQUEST_TIMEOUT_SECONDS")]
     pub request_timeout_seconds: Option<String>,
+    /// After SIGTERM, seconds to keep serving with each connection closed after its response,
+    /// before the graceful shutdown [default: 0].
+    #[arg(long, env = "SHUTDOWN_DRAIN_SECONDS")]
+    pub shutdown_drain_seconds: Option<String>,
     /// Maximum PostgreSQL connections in the pool [default: 10].
     #[arg(long, env = "DB_MAX_CONNECTIONS")]
     pub db_max_connections: Option<String>,
@@ -139,6 +143,9 @@ pub struct Config {
     pub request_timeout: Duration,
     /// Pool size.
     pub db_max_connections: u32,
+    /// How long to keep serving after the shutdown signal, each connection closed after its
+    /// response, so clients move to other pods while this one leaves the Service.
+    pub shutdown_drain: Duration,
 }
 
 impl std::fmt::Debug for Config {
@@ -156,6 +163,7 @@ impl std::fmt::Debug for Config {
             .field("mcp_allowed_hosts", &self.mcp_allowed_hosts)
             .field("request_timeout", &self.request_timeout)
             .field("db_max_connections", &self.db_max_connections)
+            .field("shutdown_drain", &self.shutdown_drain)
             .finish()
     }
 }
@@ -345,6 +353,13 @@ impl Config {
         });
         let db_max_connections =
             int_in::<u32>("DB_MAX_CONNECTIONS", &a.db_max_connections, 10, 1, 1000)?;
+        let drain = int_in::<u64>(
+            "SHUTDOWN_DRAIN_SECONDS",
+            &a.shutdown_drain_seconds,
+            0,
+            0,
+            300,
+        )?;
         Ok(Config {
             database_url,
             jwt_secret,
@@ -358,6 +373,7 @@ impl Config {
             mcp_allowed_hosts,
             request_timeout,
             db_max_connections,
+            shutdown_drain: Duration::from_secs(drain),
         })
     }
 }

@@ -45,8 +45,9 @@ pub fn build(config: &Config, cancel: CancellationToken) -> Result<(axum::Router
     Ok((app::router(state.clone(), &opts, mcp), state))
 }
 
-/// Starts serving on `listener`: migrations run in the background (readiness waits for them),
-/// and cancelling `shutdown` drains in-flight requests before the task ends.
+/// Starts serving on `listener`: migrations run in the background (readiness waits for them).
+/// Cancelling `shutdown` starts the drain (`config.shutdown_drain`: still serving, each
+/// connection closed after its response), then in-flight requests finish before the task ends.
 pub fn start(config: &Config, listener: TcpListener) -> Result<Running> {
     let addr = listener
         .local_addr()
@@ -56,11 +57,19 @@ pub fn start(config: &Config, listener: TcpListener) -> Result<Running> {
     let (router, state) = build(config, mcp_cancel)?;
     let migrated = state.migrated.clone();
     let migration = tokio::spawn(db::migrate_until_done(state.pool.clone(), migrated.clone()));
+    let router = router.layer(axum::middleware::map_response_with_state(
+        shutdown.clone(),
+        close_when_draining,
+    ));
     let stop = shutdown.clone();
+    let drain = config.shutdown_drain;
     let pool = state.pool.clone();
     let handle = tokio::spawn(async move {
         let result = axum::serve(listener, router)
-            .with_graceful_shutdown(async move { stop.cancelled().await })
+            .with_graceful_shutdown(async move {
+                stop.cancelled().await;
+                tokio::time::sleep(drain).await;
+            })
             .await
             .map_err(|e| Error::Internal(format!("server: {e}")));
         migration.abort();
@@ -73,6 +82,22 @@ pub fn start(config: &Config, listener: TcpListener) -> Result<Running> {
         handle,
         migrated,
     })
+}
+
+/// Once shutdown has begun, every response closes its connection: a keep-alive client (the
+/// frontend's pool, a load balancer) reconnects and reaches a pod that stays, where closing
+/// idle connections would race with a request being sent on one.
+async fn close_when_draining(
+    axum::extract::State(shutdown): axum::extract::State<CancellationToken>,
+    mut res: axum::response::Response,
+) -> axum::response::Response {
+    if shutdown.is_cancelled() {
+        res.headers_mut().insert(
+            axum::http::header::CONNECTION,
+            axum::http::HeaderValue::from_static("close"),
+        );
+    }
+    res
 }
 
 /// Binds `BIND_ADDR:PORT`, serves until `signal` resolves, then drains and returns.

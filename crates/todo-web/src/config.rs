@@ -63,6 +63,13 @@ pub struct Config {
           default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub backend_timeout_secs: u64,
 
+    /// Seconds to keep serving after SIGTERM, closing each connection after its response, so
+    /// clients move to other pods while Kubernetes takes this one out of the Service; then the
+    /// grace period starts.
+    #[arg(long, env = "SHUTDOWN_DRAIN_SECS", value_name = "SHUTDOWN_DRAIN_SECS",
+          default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=300))]
+    pub shutdown_drain_secs: u64,
+
     /// Seconds to let in-flight requests finish after SIGTERM before exiting anyway.
     #[arg(long, env = "SHUTDOWN_GRACE_SECS", value_name = "SHUTDOWN_GRACE_SECS",
           default_value_t = 20, value_parser = clap::value_parser!(u64).range(0..=3600))]
@@ -80,6 +87,7 @@ impl Config {
             cookie_secure: CookieSecure::Auto,
             backend_connect_timeout_secs: 5,
             backend_timeout_secs: 120,
+            shutdown_drain_secs: 0,
             shutdown_grace_secs: 20,
         }
     }

@@ -93,9 +93,24 @@ pub fn router(state: AppState) -> Router {
         .route("/api/auth/logout", post(proxy::logout))
         .route("/api/{*rest}", any(proxy::proxy))
         .fallback(fallback)
+        .layer(middleware::map_response_with_state(
+            state.clone(),
+            close_when_draining,
+        ))
         .layer(middleware::map_response(security_headers))
         .layer(middleware::from_fn(access_log))
         .with_state(state)
+}
+
+/// While draining, every response closes its connection: a keep-alive client reconnects, and
+/// the new connection reaches a pod that stays. Closing idle connections instead races with a
+/// client that is sending its next request on one.
+async fn close_when_draining(State(app): State<AppState>, mut res: Response) -> Response {
+    if !app.ready.load(Ordering::SeqCst) {
+        res.headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
+    res
 }
 
 async fn healthz() -> Response {
@@ -191,8 +206,9 @@ async fn access_log(req: Request, next: Next) -> Response {
     res
 }
 
-/// Serves `state` on `listener` until `shutdown` resolves, then stops taking connections,
-/// marks itself not ready and lets in-flight requests finish for up to
+/// Serves `state` on `listener` until `shutdown` resolves; then marks itself not ready and
+/// drains for `config.shutdown_drain_secs` (still serving, each connection closed after its
+/// response), then stops taking connections and lets in-flight requests finish for up to
 /// `config.shutdown_grace_secs`.
 pub async fn serve(
     listener: TcpListener,
@@ -200,12 +216,20 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), Error> {
     let grace = Duration::from_secs(state.config.shutdown_grace_secs);
+    let drain = Duration::from_secs(state.config.shutdown_drain_secs);
     let draining = state.clone();
     let (stopped_tx, stopped_rx) = tokio::sync::oneshot::channel::<()>();
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     let server = axum::serve(listener, app).with_graceful_shutdown(async move {
         shutdown.await;
         draining.set_draining();
+        if !drain.is_zero() {
+            tracing::info!(
+                drain_secs = drain.as_secs(),
+                "shutdown requested; serving with connections closed after each response"
+            );
+            tokio::time::sleep(drain).await;
+        }
         tracing::info!("shutdown requested; draining in-flight requests");
         let _ = stopped_tx.send(());
     });

@@ -602,3 +602,66 @@ async fn a_hung_database_gives_a_json_timeout_not_a_hang() {
     assert_eq!(s, StatusCode::OK);
     app.stop().await;
 }
+
+/// One HTTP/1.1 `GET /healthz` on `conn`: the response head, lower-cased.
+async fn healthz_head(conn: &mut TcpStream) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    conn.write_all(b"GET /healthz HTTP/1.1\r\nHost: api\r\n\r\n")
+        .await
+        .unwrap();
+    let mut head = Vec::new();
+    let mut byte = [0u8];
+    while !head.ends_with(b"\r\n\r\n") {
+        assert_eq!(
+            conn.read(&mut byte).await.unwrap(),
+            1,
+            "closed mid-response"
+        );
+        head.push(byte[0]);
+    }
+    let head = String::from_utf8(head).unwrap().to_ascii_lowercase();
+    let length: usize = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length: "))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no content-length: {head}"));
+    let mut body = vec![0u8; length];
+    conn.read_exact(&mut body).await.unwrap();
+    head
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn after_the_shutdown_signal_it_keeps_serving_for_the_drain_and_closes_each_connection() {
+    use tokio::io::AsyncReadExt;
+    let db = TestDb::new().await;
+    let app = TestApp::start_with(todo_api::ServeArgs {
+        shutdown_drain_seconds: Some("2".into()),
+        ..args(&db.url)
+    })
+    .await;
+    let addr = app.running.addr;
+    let mut kept = TcpStream::connect(addr).await.unwrap();
+    let head = healthz_head(&mut kept).await;
+    assert!(
+        head.starts_with("http/1.1 200") && !head.contains("connection: close"),
+        "{head}"
+    );
+
+    app.running.shutdown.cancel();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let head = healthz_head(&mut kept).await;
+    assert!(head.starts_with("http/1.1 200"), "{head}");
+    assert!(head.contains("connection: close"), "{head}");
+    let mut rest = Vec::new();
+    kept.read_to_end(&mut rest).await.unwrap();
+    assert!(rest.is_empty(), "more after the last response");
+    let mut late = TcpStream::connect(addr).await.unwrap();
+    assert!(healthz_head(&mut late).await.contains("connection: close"));
+
+    tokio::time::timeout(Duration::from_secs(30), app.running.handle)
+        .await
+        .expect("the server stops after the drain")
+        .unwrap()
+        .unwrap();
+    assert!(TcpStream::connect(addr).await.is_err());
+}

@@ -282,3 +282,70 @@ fn flags_take_precedence_over_the_environment() {
     check(&[]);
     check(&["serve"]);
 }
+
+/// One HTTP/1.1 request on `conn`: the response head, lower-cased, up to its blank line.
+async fn request_head(conn: &mut tokio::net::TcpStream, path: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    conn.write_all(format!("GET {path} HTTP/1.1\r\nHost: web\r\n\r\n").as_bytes())
+        .await
+        .unwrap();
+    let mut head = Vec::new();
+    let mut byte = [0u8];
+    while !head.ends_with(b"\r\n\r\n") {
+        assert_eq!(
+            conn.read(&mut byte).await.unwrap(),
+            1,
+            "connection closed mid-response"
+        );
+        head.push(byte[0]);
+    }
+    // The body of /healthz: "ok\n".
+    let mut body = [0u8; 3];
+    conn.read_exact(&mut body).await.unwrap();
+    String::from_utf8(head).unwrap().to_ascii_lowercase()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn after_sigterm_it_keeps_serving_for_the_drain_and_closes_each_connection() {
+    use tokio::io::AsyncReadExt;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut config = todo_web::Config::new(reqwest::Url::parse("http://127.0.0.1:9").unwrap());
+    config.shutdown_drain_secs = 2;
+    let state = todo_web::AppState::new(config).unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(todo_web::serve(listener, state, async {
+        let _ = stopped.await;
+    }));
+
+    let mut kept = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let head = request_head(&mut kept, "/healthz").await;
+    assert!(head.starts_with("http/1.1 200"), "{head}");
+    assert!(!head.contains("connection: close"), "{head}");
+
+    stop.send(()).unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    // A request on a kept-alive connection is answered, and the connection closed after it.
+    let head = request_head(&mut kept, "/healthz").await;
+    assert!(head.starts_with("http/1.1 200"), "{head}");
+    assert!(head.contains("connection: close"), "{head}");
+    let mut rest = Vec::new();
+    kept.read_to_end(&mut rest).await.unwrap();
+    assert!(rest.is_empty(), "more after the last response: {rest:?}");
+    // A new connection (a stale route to this pod) is still served, and told to go.
+    let mut late = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let head = request_head(&mut late, "/readyz").await;
+    assert!(
+        head.starts_with("http/1.1 503"),
+        "not ready while draining: {head}"
+    );
+    assert!(head.contains("connection: close"), "{head}");
+
+    // Then it stops.
+    tokio::time::timeout(Duration::from_secs(30), server)
+        .await
+        .expect("the server stops after the drain")
+        .unwrap()
+        .unwrap();
+    assert!(tokio::net::TcpStream::connect(addr).await.is_err());
+}

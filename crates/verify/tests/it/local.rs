@@ -235,7 +235,7 @@ fn podman_runs_the_real_image_with_the_pod_security_context_and_no_secret_in_arg
         "run --rm --network host --pull never --read-only --user 65532:65532 \
          --security-opt no-new-privileges --cap-drop ALL --tmpfs /tmp \
          --env AGENT --env BIND_ADDR --env LOG_FORMAT --env LOG_LEVEL --env MCP_ALLOWED_HOSTS --env PORT \
-         --env TOKEN_TTL_SECONDS --env JWT_SECRET --env DB_PASSWORD --env DATABASE_URL \
+         --env SHUTDOWN_DRAIN_SECONDS --env TOKEN_TTL_SECONDS --env JWT_SECRET --env DB_PASSWORD --env DATABASE_URL \
          todo-chatbot-backend:0.1.0"
     );
     assert!(!args.contains(&jwt.value.text));
