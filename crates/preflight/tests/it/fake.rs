@@ -129,10 +129,9 @@ pub fn real_tool(program: &str) -> PathBuf {
         crate::repo_root().join(".tools/bin").display(),
         std::env::var("PATH").unwrap_or_default()
     );
-    exec::resolve_with(program, |var| (var == "PATH").then(|| path.clone().into()))
-        .unwrap_or_else(|_| {
-            panic!("{program} is needed by this test and is not installed: run `just tools`")
-        })
+    exec::resolve_with(program, |var| (var == "PATH").then(|| path.clone().into())).unwrap_or_else(
+        |_| panic!("{program} is needed by this test and is not installed: run `just tools`"),
+    )
 }
 
 fn quote(text: &str) -> String {
