@@ -69,6 +69,27 @@ pub struct ServiceAccount {
     pub annotations: StringMap,
 }
 
+impl Values {
+    /// The Secrets these values say are created outside the chart, with the key naming each:
+    /// the release reads them, the render does not contain them.
+    pub fn external_secrets(&self) -> Vec<(&'static str, &str)> {
+        let mut out = Vec::new();
+        if !self.secrets.existing_secret.is_empty() {
+            out.push((
+                "secrets.existingSecret",
+                self.secrets.existing_secret.as_str(),
+            ));
+        }
+        if !self.postgresql.enabled && !self.external_database.existing_secret.is_empty() {
+            out.push((
+                "externalDatabase.existingSecret",
+                self.external_database.existing_secret.as_str(),
+            ));
+        }
+        out
+    }
+}
+
 /// Secret material; empty values are generated once by the chart and kept on upgrade.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]

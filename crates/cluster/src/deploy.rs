@@ -269,26 +269,29 @@ impl DeployOptions {
         }
     }
 
-    /// The Pod Security level the release's pods need, read from the merged values: `baseline`
-    /// when the database's root chown init container is on, `restricted` otherwise. The
-    /// namespace is labelled with it, so admission refuses anything weaker than the chart's own
-    /// pods — and does not refuse the init container the values ask for.
-    pub fn pod_security(&self) -> Result<PodSecurityLevel> {
+    /// The merged values this deploy installs (profile, then the extra files), typed.
+    pub fn values(&self) -> Result<chart_values::model::Values> {
         let inputs = chart_values::Inputs {
             files: self.extra_values.clone(),
             ..chart_values::Inputs::new(&self.chart).profile(self.profile)
         };
         let merged = chart_values::merge(&inputs).map_err(|e| Error::Invalid(e.to_string()))?;
-        let postgresql = &merged.values["postgresql"];
-        let chown = postgresql["enabled"].as_bool().unwrap_or(false)
-            && postgresql["volumePermissions"]["enabled"]
-                .as_bool()
-                .unwrap_or(false);
-        Ok(if chown {
-            PodSecurityLevel::Baseline
-        } else {
-            PodSecurityLevel::Restricted
-        })
+        chart_values::typed(&merged).map_err(Error::Invalid)
+    }
+
+    /// The Pod Security level the release's pods need, read from the merged values: `baseline`
+    /// when the database's root chown init container is on, `restricted` otherwise. The
+    /// namespace is labelled with it, so admission refuses anything weaker than the chart's own
+    /// pods — and does not refuse the init container the values ask for.
+    pub fn pod_security(&self) -> Result<PodSecurityLevel> {
+        let postgresql = self.values()?.postgresql;
+        Ok(
+            if postgresql.enabled && postgresql.volume_permissions.enabled {
+                PodSecurityLevel::Baseline
+            } else {
+                PodSecurityLevel::Restricted
+            },
+        )
     }
 
     /// `--values`/`--set-string` arguments; `secrets_file` is the 0600 file's path (or a

@@ -295,7 +295,7 @@ pub const RULES: &[Rule] = &[
         "statefulset-name-length",
         Error,
         "StatefulSet name longer than 52 characters",
-        "The StatefulSet controller labels each pod with controller-revision-hash: the StatefulSet's name, a dash and a hash of up to 10 characters. Past 52 characters that label value exceeds 63, so every pod creation fails (FailedCreate: metadata.labels must be no more than 63 characters) while the API server accepts the StatefulSet itself, and a rollout waits for pods that never come.",
+        "The StatefulSet controller labels each pod with controller-revision-hash: the StatefulSet's name, a dash and a hash of up to 10 characters. Past 52 characters that label value exceeds 63, so every pod creation fails (FailedCreate: metadata.labels … must be no more than 63 bytes) while the API server accepts the StatefulSet itself, and a rollout waits for pods that never come.",
         "Shorten the name: a shorter release name, or trim the full name in the chart's helper so the StatefulSet's name stays within 52.",
     ),
     def(

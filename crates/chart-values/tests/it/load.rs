@@ -223,3 +223,30 @@ fn show_reports_merged_values_with_secrets_redacted() {
     assert_eq!(json["profile"], "dev");
     assert_eq!(json["values"]["backend"]["image"]["pullPolicy"], "Never");
 }
+
+#[test]
+fn external_secrets_are_the_existing_secrets_the_release_reads() {
+    let check = |sets: &[&str], expect: &[(&str, &str)]| {
+        let inputs = sets
+            .iter()
+            .fold(Inputs::new(chart_dir()).profile(Profile::Dev), |i, s| {
+                i.set(*s)
+            });
+        let values = chart_values::typed(&chart_values::merge(&inputs).unwrap()).unwrap();
+        assert_eq!(values.external_secrets(), expect, "{sets:?}");
+    };
+    check(&[], &[]);
+    check(
+        &["secrets.existingSecret=app-keys"],
+        &[("secrets.existingSecret", "app-keys")],
+    );
+    // The embedded database is on: externalDatabase is not read.
+    check(&["externalDatabase.existingSecret=db-url"], &[]);
+    check(
+        &[
+            "postgresql.enabled=false",
+            "externalDatabase.existingSecret=db-url",
+        ],
+        &[("externalDatabase.existingSecret", "db-url")],
+    );
+}

@@ -377,7 +377,7 @@ fn pods_refused_by_pod_security_admission_are_named_by_their_controller() {
 #[test]
 fn pods_the_api_server_finds_invalid_are_named_by_their_controller() {
     // Recorded on the test cluster: a StatefulSet of 60 characters, whose revision label is 70.
-    let refusal = "Create Pod e2e-a-release-name-long-enough-for-the-chart-to-t-postgresql-0 in StatefulSet e2e-a-release-name-long-enough-for-the-chart-to-t-postgresql failed error: Pod \"e2e-a-release-name-long-enough-for-the-chart-to-t-postgresql-0\" is invalid: metadata.labels: Invalid value: \"e2e-a-release-name-long-enough-for-the-chart-to-t-postgresql-7bd7759f6\": must be no more than 63 characters";
+    let refusal = "Create Pod e2e-a-release-name-long-enough-for-the-chart-to-t-postgresql-0 in StatefulSet e2e-a-release-name-long-enough-for-the-chart-to-t-postgresql failed error: Pod \"e2e-a-release-name-long-enough-for-the-chart-to-t-postgresql-0\" is invalid: metadata.labels: Invalid value: \"e2e-a-release-name-long-enough-for-the-chart-to-t-postgresql-7bd7759f6\": must be no more than 63 bytes";
     let mut state = healthy();
     state.events.push(event(
         "StatefulSet",
@@ -388,7 +388,7 @@ fn pods_the_api_server_finds_invalid_are_named_by_their_controller() {
     check(
         state,
         "pod-invalid",
-        &["must be no more than 63 characters"],
+        &["must be no more than 63 bytes"],
         &["fullnameOverride", "statefulset-name-length"],
     );
     // A ServiceAccount created a moment after its StatefulSet clears up by itself.
