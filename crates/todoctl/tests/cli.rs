@@ -54,7 +54,7 @@ fn deploy_plan_lists_every_step_in_order_without_secrets() {
         "upgrade --install todo-chatbot helm/todo-chatbot",
         // The verify step's own recorded plan: what it would change.
         "port-forward --address 127.0.0.1 'svc/<frontend Service of todo-chatbot>' 0:http",
-        "delete pod '--wait=true' '--timeout=120s' --selector 'app.kubernetes.io/instance=todo-chatbot,app.kubernetes.io/component in (backend,database)'",
+        "delete pod '--wait=false' --selector 'app.kubernetes.io/instance=todo-chatbot,app.kubernetes.io/component in (backend,database)'",
         "test todo-chatbot --namespace todo-chatbot --timeout 5m",
     ]
     .map(position);

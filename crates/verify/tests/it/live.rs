@@ -682,7 +682,7 @@ fn smoke_and_persistence_run_through_kubectl_port_forward() {
     assert!(report.smoke.as_ref().unwrap().passed());
     for want in [
         "kubectl --context minikube --namespace todo-chatbot port-forward --address 127.0.0.1 svc/todo-chatbot-frontend ",
-        "kubectl --context minikube --namespace todo-chatbot delete pod --wait=true --timeout=120s --selector app.kubernetes.io/instance=todo-chatbot,app.kubernetes.io/component in (backend,database)",
+        "kubectl --context minikube --namespace todo-chatbot delete pod --wait=false --selector app.kubernetes.io/instance=todo-chatbot,app.kubernetes.io/component in (backend,database)",
     ] {
         assert!(calls.contains(want), "missing {want:?} in:\n{calls}");
     }
@@ -720,7 +720,7 @@ fn a_dry_run_records_every_mutation_and_runs_nothing() {
         recorded,
         [
             forward,
-            "kubectl --context minikube --namespace todo-chatbot delete pod '--wait=true' '--timeout=120s' --selector 'app.kubernetes.io/instance=todo-chatbot,app.kubernetes.io/component in (backend,database)'",
+            "kubectl --context minikube --namespace todo-chatbot delete pod '--wait=false' --selector 'app.kubernetes.io/instance=todo-chatbot,app.kubernetes.io/component in (backend,database)'",
             forward,
             "helm --kube-context minikube test todo-chatbot --namespace todo-chatbot --timeout 5m",
         ]
