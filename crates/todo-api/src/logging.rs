@@ -2,11 +2,14 @@
 //! shared buffer, and one background thread writes the buffer to stderr in batches. A request
 //! never waits on a write to stderr (a pipe a container runtime drains at its own pace), only
 //! on a memory copy — unless the buffer is full, when it waits for room rather than drop lines.
-//! [`LogGuard`] writes out what is left when the process ends.
+//! The writer lets lines gather for [`LINGER`] before each write: waking it for every line cost
+//! more (a futex wake and a context switch per request) than the write it saved. [`LogGuard`]
+//! writes out what is left when the process ends.
 
 use std::io::{self, Write};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::fmt::MakeWriter;
@@ -16,17 +19,24 @@ use crate::config::LogFormat;
 /// Bytes buffered before a logging thread waits for the writer: enough for thousands of lines
 /// while stderr is slow, small next to the service's memory budget.
 pub const BUFFER_LIMIT: usize = 1 << 20;
+/// How long the writer lets lines gather once the first one arrives: at most this late on
+/// stderr, and at most 1 / LINGER wake-ups a second however busy the service is.
+pub const LINGER: Duration = Duration::from_millis(20);
+/// A batch this large is written at once, without waiting out [`LINGER`].
+const WRITE_AT: usize = 256 * 1024;
 
 struct State {
     buf: Vec<u8>,
-    /// The writer thread sleeps on `ready` (so a producer knows it must wake it).
+    /// The writer sleeps until a line arrives; the first line into the empty buffer wakes it.
     writer_idle: bool,
+    /// The writer waits out [`LINGER`]; a line that fills the batch to [`WRITE_AT`] wakes it.
+    writer_lingering: bool,
     closed: bool,
 }
 
 struct Shared {
     state: Mutex<State>,
-    /// Signalled when the buffer stops being empty, or on close.
+    /// Signalled as described on `State`, and on close.
     ready: Condvar,
     /// Signalled when the writer took the buffer, so producers waiting for room go on.
     room: Condvar,
@@ -49,11 +59,18 @@ impl Shared {
             drop(st);
             return lock(&self.sink).write_all(bytes);
         }
-        let wake = st.buf.is_empty() && st.writer_idle;
         st.buf.extend_from_slice(bytes);
+        // Each flag is cleared here, so one sleep of the writer costs at most one wake-up.
+        let wake = if st.writer_idle {
+            st.writer_idle = false;
+            true
+        } else if st.writer_lingering && st.buf.len() >= WRITE_AT {
+            st.writer_lingering = false;
+            true
+        } else {
+            false
+        };
         drop(st);
-        // Only the first line into an empty buffer wakes the writer; the lines that follow
-        // while it writes join the next batch without a system call.
         if wake {
             self.ready.notify_one();
         }
@@ -70,6 +87,20 @@ impl Shared {
                     st = self.ready.wait(st).unwrap_or_else(PoisonError::into_inner);
                 }
                 st.writer_idle = false;
+                let deadline = Instant::now() + LINGER;
+                while st.buf.len() < WRITE_AT && !st.closed {
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    if left.is_zero() {
+                        break;
+                    }
+                    st.writer_lingering = true;
+                    st = self
+                        .ready
+                        .wait_timeout(st, left)
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .0;
+                }
+                st.writer_lingering = false;
                 if st.buf.is_empty() {
                     return;
                 }
@@ -160,6 +191,7 @@ pub fn buffered(sink: Box<dyn Write + Send>) -> io::Result<(BufferedWriter, LogG
         state: Mutex::new(State {
             buf: Vec::with_capacity(64 * 1024),
             writer_idle: false,
+            writer_lingering: false,
             closed: false,
         }),
         ready: Condvar::new(),

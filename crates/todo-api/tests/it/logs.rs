@@ -75,7 +75,8 @@ async fn every_answered_request_leaves_one_access_line_through_a_shutdown_mid_bu
                 for _ in 0..PER_CLIENT {
                     sent.fetch_add(1, Ordering::SeqCst);
                     let ok = match client.get(&url).bearer_auth(&token).send().await {
-                        Ok(r) => r.status() == StatusCode::OK && r.bytes().await.is_ok(),
+                        // Any status counts: what is checked is that an answer leaves its line.
+                        Ok(r) => r.bytes().await.is_ok(),
                         Err(_) => false,
                     };
                     // Refused or cut off by the shutdown: this client is done.
@@ -114,7 +115,6 @@ async fn every_answered_request_leaves_one_access_line_through_a_shutdown_mid_bu
             && v["span"]["method"] == "GET"
             && v["span"]["path"] == path.as_str()
         {
-            assert_eq!(v["status"], 200, "{line}");
             logged += 1;
         }
     }
