@@ -55,8 +55,10 @@ pub struct Conversation {
     /// Number of stored messages.
     pub message_count: i64,
     /// Start time.
+    #[serde(serialize_with = "crate::timefmt::serialize")]
     pub created_at: DateTime<Utc>,
     /// Last message time.
+    #[serde(serialize_with = "crate::timefmt::serialize")]
     pub updated_at: DateTime<Utc>,
 }
 
@@ -73,6 +75,7 @@ pub struct Message {
     #[schema(value_type = Vec<ToolCall>)]
     pub tool_calls: Value,
     /// When it was stored.
+    #[serde(serialize_with = "crate::timefmt::serialize")]
     pub created_at: DateTime<Utc>,
 }
 

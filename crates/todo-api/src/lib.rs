@@ -20,6 +20,7 @@ pub mod openapi;
 pub mod server;
 pub mod tasks;
 pub mod text;
+pub mod timefmt;
 pub mod tools;
 
 pub use config::{Config, ServeArgs};

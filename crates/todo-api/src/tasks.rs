@@ -33,8 +33,10 @@ pub struct Task {
     /// Whether the task is done.
     pub completed: bool,
     /// Creation time.
+    #[serde(serialize_with = "crate::timefmt::serialize")]
     pub created_at: DateTime<Utc>,
     /// Last change.
+    #[serde(serialize_with = "crate::timefmt::serialize")]
     pub updated_at: DateTime<Utc>,
 }
 
