@@ -163,8 +163,12 @@ fn name_of(meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta) ->
     meta.name.clone().unwrap_or_default()
 }
 
-/// Pods that belong to `helm test` (hooks) or have finished: not part of the running app.
+/// Pods that belong to `helm test` (hooks), have finished or are on their way out (an old
+/// replica draining after a rollout still runs the old image): not part of the running app.
 fn is_app_pod(p: &Pod) -> bool {
+    if p.metadata.deletion_timestamp.is_some() {
+        return false;
+    }
     let hook = p
         .metadata
         .annotations

@@ -209,6 +209,24 @@ fn image_ids_must_be_the_ones_built() {
             .unwrap()
             .contains("nothing to compare")
     );
+    // An old replica still draining after the rollout runs the old image: not the app's.
+    let mut draining = pod(
+        "backend-0",
+        "backend",
+        "todo-chatbot-backend:old",
+        "docker://sha256:9999999999999999999999999999999999999999999999999999999999999999",
+        State::Ready,
+    );
+    let mut pods = healthy();
+    pods.push(draining.clone());
+    assert!(check_images(&pods, &expected).is_err());
+    draining.metadata.deletion_timestamp =
+        Some(k8s_openapi::apimachinery::pkg::apis::meta::v1::Time(
+            "2026-12-02T00:10:20Z".parse().unwrap(),
+        ));
+    let mut pods = healthy();
+    pods.push(draining);
+    assert!(check_images(&pods, &expected).is_ok());
 }
 
 fn service(name: &str, component: &str) -> Service {
