@@ -5,7 +5,8 @@
 # round drives our endpoint with wrk, then runs the SQL that endpoint sends with pgbench at the
 # same concurrency (clients and threads) on the same server, and reports both and their ratio.
 # Rounds are repeated (default 3) so the spread shows; the summary gives each ratio's median
-# and range. Also measured: RSS idle and peak under load, and start → /readyz 200.
+# and range. Also measured: the service's own CPU time (user + system, from /proc) per request,
+# RSS idle and peak under load, and start → /readyz 200.
 #
 # The service runs with the chart's defaults (LOG_LEVEL=info, LOG_FORMAT=json, a pool of 10),
 # its log written to a file, as a container runtime would.
@@ -20,7 +21,8 @@
 # binary instead of building this checkout), BENCH_ONLY (space-separated scenario names),
 # BENCH_PERF (a file: `perf record -g` of the service during the first list run; profile a
 # binary built with symbols and frame pointers, see BENCHMARKS.md),
-# BENCH_KEEP (a directory to copy wrk/pgbench outputs and the server log to).
+# BENCH_KEEP (a directory to copy wrk/pgbench outputs and the server log to), BENCH_CHAT_SQL
+# (`six`: the chat ceiling of builds before c4b7602, with BENCH_BIN).
 # The table is printed and written to target/bench-api.md.
 set -euo pipefail
 
@@ -150,11 +152,24 @@ cat >"$WORK/create.sql" <<EOF
 INSERT INTO tasks (user_id, title, description) VALUES (:create_user, 'Created by wrk', 'load') RETURNING $COLUMNS_SQL;
 EOF
 # A new conversation's turn for "What's pending?": the tool's query, then the statement that
-# stores the turn (a new conversation has no history to read first).
-cat >"$WORK/chat.sql" <<EOF
+# stores the turn (a new conversation has no history to read first). BENCH_CHAT_SQL=six is
+# what the service sent before c4b7602 — open the conversation, read its history, store the
+# message, the tool's query, store the reply, touch the conversation — to measure that build.
+if [ "${BENCH_CHAT_SQL:-}" = six ]; then
+  cat >"$WORK/chat.sql" <<EOF
+INSERT INTO conversations (user_id) VALUES (:chat_user) RETURNING id \\gset conv_
+SELECT role, content FROM messages WHERE conversation_id = :conv_id AND user_id = :chat_user ORDER BY id DESC LIMIT 20;
+INSERT INTO messages (user_id, conversation_id, role, content) VALUES (:chat_user, :conv_id, 'user', 'What''s pending?');
+SELECT $COLUMNS_SQL FROM tasks WHERE user_id = :chat_user AND NOT completed ORDER BY id;
+INSERT INTO messages (user_id, conversation_id, role, content, tool_calls) VALUES (:chat_user, :conv_id, 'assistant', $REPLY_SQL, $CALLS_SQL);
+UPDATE conversations SET updated_at = now() WHERE id = :conv_id;
+EOF
+else
+  cat >"$WORK/chat.sql" <<EOF
 SELECT $COLUMNS_SQL FROM tasks WHERE user_id = :chat_user AND NOT completed ORDER BY id;
 WITH created AS (INSERT INTO conversations (user_id) SELECT :chat_user::uuid WHERE NULL::bigint IS NULL RETURNING id), touched AS (UPDATE conversations SET updated_at = now() WHERE id = NULL::bigint AND user_id = :chat_user RETURNING id), conv AS (SELECT id FROM created UNION ALL SELECT id FROM touched), stored AS (INSERT INTO messages (user_id, conversation_id, role, content, tool_calls) VALUES (:chat_user, (SELECT id FROM conv), 'user', 'What''s pending?', '[]'::jsonb), (:chat_user, (SELECT id FROM conv), 'assistant', $REPLY_SQL, $CALLS_SQL)) SELECT id FROM conv;
 EOF
+fi
 
 cat >"$WORK/list.lua" <<EOF
 wrk.headers["Authorization"] = "Bearer $T1"
@@ -184,20 +199,26 @@ sample_rss() {
   done
 }
 
-# ours NAME ROUND: prints "req/s p50 p99 non-2xx"
+# CPU time (user + system) the service has used, in microseconds.
+cpu_us() { awk -v hz="$(getconf CLK_TCK)" '{printf "%.0f", ($14 + $15) * 1000000 / hz}' "/proc/$PID/stat"; }
+
+# ours NAME ROUND: prints "req/s p50 p99 non-2xx cpu-µs-per-request"
 ours() {
-  local out="$WORK/wrk-$1-$2.txt" rps p50 p99 non2xx perf=""
+  local out="$WORK/wrk-$1-$2.txt" rps p50 p99 non2xx perf="" cpu0 cpu1 n
   if [ -n "${BENCH_PERF:-}" ] && [ "$1" = list ] && [ "$2" = 1 ]; then
     perf record -q -F 1999 -g -p "$PID" -o "$BENCH_PERF" -- sleep "$DURATION" >/dev/null 2>&1 &
     perf=$!
   fi
+  cpu0=$(cpu_us)
   wrk -t"$THREADS" -c"$CONNS" -d"${DURATION}s" --latency -s "$WORK/$1.lua" "${URL[$1]}" >"$out"
+  cpu1=$(cpu_us)
   if [ -n "$perf" ]; then wait "$perf" || true; fi
   rps=$(awk '/^Requests\/sec/ {print $2}' "$out")
   p50=$(awk '$1=="50%" {print $2}' "$out")
   p99=$(awk '$1=="99%" {print $2}' "$out")
   non2xx=$(awk '/Non-2xx/ {print $NF}' "$out")
-  echo "$rps $p50 $p99 ${non2xx:-0}"
+  n=$(awk '/requests in/ {print $1}' "$out")
+  echo "$rps $p50 $p99 ${non2xx:-0} $(( (cpu1 - cpu0) / (n > 0 ? n : 1) ))"
 }
 
 # ceiling NAME ROUND: pgbench with the same clients and threads; prints "tps latency-ms".
@@ -216,11 +237,11 @@ declare -A RATIOS
 rows=()
 for round in $(seq 1 "$ROUNDS"); do
   for s in $SCENARIOS; do
-    read -r rps p50 p99 err < <(ours "$s" "$round")
+    read -r rps p50 p99 err cpu < <(ours "$s" "$round")
     read -r tps lat < <(ceiling "$s" "$round")
     ratio=$(awk -v a="$rps" -v b="$tps" 'BEGIN {printf "%.0f", 100 * a / b}')
     RATIOS[$s]+="$ratio "
-    rows+=("| $round | $s | $(printf '%.0f' "$rps") | $p50 | $p99 | $err | $tps | $lat ms | $ratio % |")
+    rows+=("| $round | $s | $(printf '%.0f' "$rps") | $p50 | $p99 | $err | $cpu µs | $tps | $lat ms | $ratio % |")
     echo "bench-api: round $round $s: ours $rps req/s, pgbench $tps tps ($ratio %)" >&2
   done
 done
@@ -253,10 +274,10 @@ mib() { awk -v k="$1" 'BEGIN {printf "%.1f MiB", k/1024}'; }
 {
   echo "todo-api $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?'), PostgreSQL $PG_VERSION, $(nproc) CPUs," \
     "LOG_LEVEL=${BENCH_LOG_LEVEL:-info} LOG_FORMAT=${BENCH_LOG_FORMAT:-json}, $CONNS connections, $THREADS threads, ${DURATION}s per run," \
-    "load average before $load_before, after $load_after"
+    "chat ceiling SQL: ${BENCH_CHAT_SQL:-current}, load average before $load_before, after $load_after"
   echo
-  echo "| Round | Scenario | Ours req/s | p50 | p99 | Non-2xx | pgbench tps | pgbench latency | Ours / pgbench |"
-  echo "|---:|---|---:|---:|---:|---:|---:|---:|---:|"
+  echo "| Round | Scenario | Ours req/s | p50 | p99 | Non-2xx | Service CPU per request | pgbench tps | pgbench latency | Ours / pgbench |"
+  echo "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|"
   printf '%s\n' "${rows[@]}"
   echo
   echo "| Scenario | Ours / pgbench, median (range) over $ROUNDS rounds |"
