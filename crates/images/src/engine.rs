@@ -15,6 +15,7 @@ use exec::{Cmd, Runner};
 use serde::Serialize;
 
 use crate::minikube::{self, Minikube};
+use crate::reference::ImageRef;
 use crate::{Error, docker};
 
 /// Which builder to use.
@@ -621,8 +622,9 @@ pub fn tags_of(listing: &str, repository: &str) -> Vec<String> {
     let mut tags: Vec<String> = listing
         .lines()
         .filter_map(|line| {
-            let (repo, tag) = line.trim().rsplit_once(':')?;
-            (short_name(repo) == repository && tag != "<none>" && !tag.is_empty())
+            let reference = ImageRef::new(line.trim());
+            let tag = reference.tag()?;
+            (short_name(reference.repository()) == repository && tag != "<none>" && !tag.is_empty())
                 .then(|| tag.to_owned())
         })
         .collect();

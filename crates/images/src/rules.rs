@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use crate::dockerfile::{Args, Dockerfile, Stage};
 use crate::dockerignore::DockerIgnore;
+use crate::reference::ImageRef;
 
 /// A rule's identity.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -222,7 +223,7 @@ pub fn check_rule(rule: RuleId, file: &Dockerfile, ctx: &RuleContext, out: &mut 
                 return;
             };
             for stage in rust_stages {
-                let tag = image_tag(&stage.base_resolved).unwrap_or("");
+                let tag = ImageRef::new(&stage.base_resolved).tag().unwrap_or("");
                 let version = tag.split('-').next().unwrap_or("");
                 if !version_matches(version, want) {
                     report(
@@ -408,10 +409,15 @@ fn unpinned(image: &str) -> Option<String> {
     if image.is_empty() || image.contains('$') {
         return Some("uses a variable with no default".into());
     }
-    if image.contains("@sha256:") {
+    let reference = ImageRef::new(image);
+    // Only a sha256 digest pins here: an empty or odd one after `@` falls through to the tag.
+    if reference
+        .digest()
+        .is_some_and(|digest| digest.starts_with("sha256:"))
+    {
         return None;
     }
-    match image_tag(image) {
+    match reference.tag() {
         None => Some("has no tag, so it means `latest`".into()),
         Some("latest") => Some("is `latest`, which moves".into()),
         Some("") => Some("has an empty tag (a variable with no default?)".into()),
@@ -419,22 +425,8 @@ fn unpinned(image: &str) -> Option<String> {
     }
 }
 
-/// The tag of an image reference (`rust:1.95` → `1.95`); a registry port is not a tag.
-pub fn image_tag(image: &str) -> Option<&str> {
-    let name = image.split('@').next().unwrap_or(image);
-    let last = name.rsplit('/').next().unwrap_or(name);
-    last.split_once(':').map(|(_, tag)| tag)
-}
-
-/// The repository of an image reference without registry, tag or digest (`rust`).
-fn image_repo_name(image: &str) -> &str {
-    let name = image.split('@').next().unwrap_or(image);
-    let last = name.rsplit('/').next().unwrap_or(name);
-    last.split(':').next().unwrap_or(last)
-}
-
 fn is_rust_image(image: &str) -> bool {
-    image_repo_name(image) == "rust"
+    ImageRef::new(image).name() == "rust"
 }
 
 /// `1.95` or `1.95.0` in a tag matches toolchain `1.95.0`; `1.94` or `latest` do not.

@@ -21,6 +21,7 @@ use std::time::{Duration, Instant};
 
 use cluster::{Helm, Kubectl};
 use exec::{Cmd, Runner};
+use images::ImageRef;
 use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
 use k8s_openapi::api::core::v1::{Endpoints, Event, Pod, Service};
 use serde::Serialize;
@@ -370,12 +371,6 @@ fn digest(id: &str) -> &str {
     id.rsplit("sha256:").next().unwrap_or(id).trim()
 }
 
-fn repository(image: &str) -> String {
-    let no_digest = image.split('@').next().unwrap_or(image);
-    let last = no_digest.rsplit('/').next().unwrap_or(no_digest);
-    last.split(':').next().unwrap_or(last).to_owned()
-}
-
 /// Compares the image IDs the pods run with the ones built. Ok lists what runs.
 pub fn check_images(pods: &[Pod], expected: &[ExpectedImage]) -> Result<String, String> {
     let mut seen = Vec::new();
@@ -390,7 +385,7 @@ pub fn check_images(pods: &[Pod], expected: &[ExpectedImage]) -> Result<String, 
             .iter()
             .flat_map(|s| s.container_statuses.iter().flatten())
         {
-            let repo = repository(&cs.image);
+            let repo = ImageRef::new(&cs.image).name();
             let running = digest(&cs.image_id);
             seen.push(format!("{repo}@{}", &running[..running.len().min(19)]));
             if let Some(e) = expected.iter().find(|e| e.repository == repo) {

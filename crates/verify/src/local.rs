@@ -22,6 +22,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use exec::{Child, Cmd};
+use images::ImageRef;
 use k8s_openapi::api::core::v1::{Container, Probe};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use reqwest::Url;
@@ -566,12 +567,6 @@ fn replace_host_port(text: &str, host: &str, port: i32, to: &str) -> String {
     out
 }
 
-fn image_repo(image: &str) -> String {
-    let no_digest = image.split('@').next().unwrap_or(image);
-    let last = no_digest.rsplit('/').next().unwrap_or(no_digest);
-    last.split(':').next().unwrap_or(last).to_owned()
-}
-
 fn port_number(c: &Container, port: &IntOrString) -> Option<i32> {
     match port {
         IntOrString::Int(n) => Some(*n),
@@ -658,7 +653,7 @@ fn plan(objects: &[Object], opts: &LocalOptions, db: &Url) -> Result<Planned> {
         let Some(pod) = d.pod() else { continue };
         for c in &pod.spec.containers {
             let image = c.image.clone().unwrap_or_default();
-            let repo = image_repo(&image);
+            let repo = ImageRef::new(&image).name();
             let mut notes = Vec::new();
             let mut env = match resolve_env(objects, d, c) {
                 Ok(e) => e,
@@ -724,7 +719,7 @@ fn plan(objects: &[Object], opts: &LocalOptions, db: &Url) -> Result<Planned> {
             }
             let (program, mut args) = match opts.engine {
                 Engine::Binaries => {
-                    let Some(bin) = opts.binaries.get(&repo) else {
+                    let Some(bin) = opts.binaries.get(repo) else {
                         out.failures.push(Step::not_run(
                             format!("start {} [{}]", d.id(), c.name),
                             format!(

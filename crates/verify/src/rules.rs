@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use images::ImageRef;
 use k8s_openapi::api::core::v1::{Container, PodSpec, Probe};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
@@ -429,8 +430,9 @@ fn containers(cx: &mut Cx<'_>, obj: &Object, pod: &PodRef<'_>) {
         }
         // Image tag and pull policy.
         let image = c.image.clone().unwrap_or_default();
-        let (tag, digest) = image_tag(&image);
-        if !digest && tag.is_none_or(|t| t.is_empty() || t == "latest") {
+        let reference = ImageRef::new(&image);
+        let tag = reference.tag();
+        if !reference.is_pinned_by_digest() && tag.is_none_or(|t| t.is_empty() || t == "latest") {
             cx.push(
                 obj,
                 Finding::new(
@@ -464,7 +466,7 @@ fn containers(cx: &mut Cx<'_>, obj: &Object, pod: &PodRef<'_>) {
                 .at(format!("{path}.imagePullPolicy"))
                 .about(about.clone()),
             ),
-            Some("Always") if digest => cx.push(
+            Some("Always") if reference.is_pinned_by_digest() => cx.push(
                 obj,
                 Finding::new(
                     "image-pull-policy",
@@ -516,16 +518,6 @@ fn containers(cx: &mut Cx<'_>, obj: &Object, pod: &PodRef<'_>) {
             }
         }
     }
-}
-
-/// The tag of an image reference (None when absent) and whether it is pinned by digest.
-pub fn image_tag(image: &str) -> (Option<&str>, bool) {
-    let (name, digest) = match image.split_once('@') {
-        Some((n, _)) => (n, true),
-        None => (image, false),
-    };
-    let last = name.rsplit('/').next().unwrap_or(name);
-    (last.split_once(':').map(|(_, t)| t), digest)
 }
 
 /// Why a key/value pair looks like a secret, or None.

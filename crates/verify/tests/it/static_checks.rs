@@ -432,18 +432,6 @@ fn host_mentions_respect_name_boundaries() {
 }
 
 #[test]
-fn image_tags() {
-    let check = |image: &str, tag: Option<&str>, digest: bool| {
-        assert_eq!(verify::rules::image_tag(image), (tag, digest), "{image}");
-    };
-    check("todo-chatbot-backend:abc123", Some("abc123"), false);
-    check("registry.local:5000/app", None, false);
-    check("registry.local:5000/app:1.0", Some("1.0"), false);
-    check("app@sha256:0123", None, true);
-    check("app:latest", Some("latest"), false);
-}
-
-#[test]
 fn postgresql_volume_permissions_needs_exactly_its_two_written_ignores() {
     let dir = tempfile::tempdir().unwrap();
     let values = dir.path().join("vp.yaml");
