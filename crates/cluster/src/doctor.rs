@@ -8,6 +8,7 @@
 
 use std::collections::BTreeMap;
 
+use images::ImageRef;
 use k8s_openapi::api::core::v1::{Container, Event, PersistentVolumeClaim, Pod};
 
 use crate::deploy::Cluster;
@@ -314,7 +315,7 @@ fn pod_findings(pod: &Pod, state: &ClusterState, ctx: &DoctorContext, out: &mut 
                         "Minikube",
                         format!(
                             "just images (or: minikube -p {profile} image load {image}); check with `minikube -p {profile} image ls | grep {}`",
-                            image.split(':').next().unwrap_or(&image)
+                            ImageRef::new(&image).repository()
                         ),
                     ),
                     None => (

@@ -3,6 +3,7 @@
 
 use std::fmt;
 
+use images::ImageRef;
 use k8s_openapi::api::core::v1::{ContainerStatus, Event, Pod};
 
 /// Waiting reasons that never resolve by themselves during a rollout.
@@ -197,7 +198,7 @@ fn fix_for(reason: &str, image: &str) -> String {
         "ImagePullBackOff" | "ErrImageNeverPull" | "InvalidImageName" => format!(
             "the image {image} is not in Minikube: build and load it with `just images` \
              (`minikube image load {image}`), then check `minikube image ls | grep {}`",
-            image.split(':').next().unwrap_or(image)
+            ImageRef::new(image).repository()
         ),
         "CrashLoopBackOff" => {
             "the container exits at start: read the log lines below (a configuration error names \
