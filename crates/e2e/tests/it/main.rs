@@ -1,4 +1,5 @@
 //! Tests against a real Kubernetes cluster (see the crate docs for which one).
 
 mod ai;
+mod autoscale;
 mod selftest;
