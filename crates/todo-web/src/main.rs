@@ -5,7 +5,8 @@ use std::ffi::OsString;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use clap::{Parser, ValueEnum};
+use clap::{CommandFactory, FromArgMatches, Parser, ValueEnum};
+use todo_web::config::OldVariable;
 use todo_web::{AppState, Config};
 
 /// `todo-web [serve] [OPTIONS]`. The first argument is dispatched by hand (see `main`) so the
@@ -104,8 +105,24 @@ async fn shutdown_signal() {
     }
 }
 
-async fn run_server(args: ServeArgs) -> anyhow::Result<()> {
+/// Parses the server's flags and environment like `ServeCli::parse_from`, reading an old
+/// duration variable (`SHUTDOWN_DRAIN_SECS`) when only it is set; returns the old names found.
+fn parse_serve(argv: Vec<OsString>) -> (ServeArgs, Vec<OldVariable>) {
+    let old = OldVariable::find(|name| std::env::var_os(name).is_some());
+    let mut cmd = OldVariable::read_from(ServeCli::command(), &old);
+    let mut matches = cmd
+        .try_get_matches_from_mut(argv)
+        .unwrap_or_else(|e| e.exit());
+    let cli =
+        ServeCli::from_arg_matches_mut(&mut matches).unwrap_or_else(|e| e.format(&mut cmd).exit());
+    (cli.args, old)
+}
+
+async fn run_server((args, old): (ServeArgs, Vec<OldVariable>)) -> anyhow::Result<()> {
     init_logging(&args.log_level, args.log_format)?;
+    for o in &old {
+        tracing::warn!(old = o.old, new = o.new, used = o.used, "{o}");
+    }
     let config = args.config;
     let listener = todo_web::bind(&config).await?;
     let local = listener.local_addr().context("reading the bound address")?;
@@ -113,6 +130,10 @@ async fn run_server(args: ServeArgs) -> anyhow::Result<()> {
         addr = %local,
         backend = %config.backend_url,
         version = env!("CARGO_PKG_VERSION"),
+        backend_connect_timeout_seconds = config.backend_connect_timeout_secs,
+        backend_timeout_seconds = config.backend_timeout_secs,
+        shutdown_drain_seconds = config.shutdown_drain_secs,
+        shutdown_grace_seconds = config.shutdown_grace_secs,
         "todo-web listening"
     );
     let state = AppState::new(config)?;
@@ -137,9 +158,9 @@ async fn main() -> ExitCode {
         }
         Some("serve") => {
             argv.remove(1);
-            run_server(ServeCli::parse_from(argv).args).await
+            run_server(parse_serve(argv)).await
         }
-        _ => run_server(ServeCli::parse_from(argv).args).await,
+        _ => run_server(parse_serve(argv)).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -175,7 +175,165 @@ fn invalid_config_exits_naming_the_variable() {
     check("COOKIE_SECURE", "sometimes");
     check("LOG_FORMAT", "xml");
     check("LOG_LEVEL", "[[[");
-    check("BACKEND_TIMEOUT_SECS", "0");
+    check("BACKEND_TIMEOUT_SECONDS", "0");
+}
+
+/// Environment variables a case sets.
+type Env = &'static [(&'static str, &'static str)];
+
+/// Runs todo-web with `env` until it listens, stops it, and returns its JSON log lines.
+fn serve_once(env: Env) -> Vec<serde_json::Value> {
+    let port = free_port();
+    let mut cmd = Cmd::new(bin())
+        .env("PORT", port.to_string())
+        .env("BIND_ADDR", "127.0.0.1")
+        .env("LOG_FORMAT", "json");
+    for (k, v) in env {
+        cmd = cmd.env(*k, *v);
+    }
+    let server = cmd.spawn().unwrap();
+    let url = format!("http://127.0.0.1:{port}/healthz");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let probe = Cmd::new(bin())
+            .args(["healthcheck", "--url", &url])
+            .timeout(Duration::from_secs(30))
+            .run_unchecked()
+            .unwrap();
+        if probe.status == 0 {
+            break;
+        }
+        if let Some(out) = server.try_wait().unwrap() {
+            panic!("todo-web {env:?} exited: {}", out.stderr);
+        }
+        assert!(Instant::now() < deadline, "todo-web {env:?} never listened");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    server.terminate().unwrap();
+    let out = server
+        .wait_timeout(Duration::from_secs(30))
+        .unwrap()
+        .expect("stopped");
+    assert_eq!(out.status, 0, "{}", out.stderr);
+    out.stderr
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect()
+}
+
+#[test]
+fn duration_variables_take_the_seconds_suffix_and_the_old_names_still_work() {
+    // (environment, logged setting, its value, the one warning line expected)
+    let cases: [(Env, &str, u64, Option<&str>); 5] = [
+        (&[], "shutdown_grace_seconds", 20, None),
+        (
+            &[("SHUTDOWN_GRACE_SECONDS", "7")],
+            "shutdown_grace_seconds",
+            7,
+            None,
+        ),
+        (
+            &[("SHUTDOWN_GRACE_SECS", "8")],
+            "shutdown_grace_seconds",
+            8,
+            Some(
+                "SHUTDOWN_GRACE_SECS is deprecated and will stop working: its value is used \
+                 for now; rename it to SHUTDOWN_GRACE_SECONDS",
+            ),
+        ),
+        // The chart's old name, as an old release's ConfigMap still sets it.
+        (
+            &[("SHUTDOWN_DRAIN_SECS", "1")],
+            "shutdown_drain_seconds",
+            1,
+            Some("rename it to SHUTDOWN_DRAIN_SECONDS"),
+        ),
+        (
+            &[
+                ("BACKEND_TIMEOUT_SECS", "9"),
+                ("BACKEND_TIMEOUT_SECONDS", "10"),
+            ],
+            "backend_timeout_seconds",
+            10,
+            Some(
+                "BACKEND_TIMEOUT_SECS is deprecated and was ignored because \
+                 BACKEND_TIMEOUT_SECONDS is set too: remove BACKEND_TIMEOUT_SECS",
+            ),
+        ),
+    ];
+    for (env, field, value, warning) in cases {
+        let lines = serve_once(env);
+        let listening = lines
+            .iter()
+            .find(|l| l["message"] == "todo-web listening")
+            .unwrap_or_else(|| panic!("{env:?}: no listening line in {lines:?}"));
+        assert_eq!(listening[field], value, "{env:?}: {listening}");
+        let warnings: Vec<&str> = lines
+            .iter()
+            .filter(|l| l["level"] == "WARN")
+            .filter_map(|l| l["message"].as_str())
+            .collect();
+        match warning {
+            None => assert!(warnings.is_empty(), "{env:?}: {warnings:?}"),
+            Some(want) => {
+                assert_eq!(warnings.len(), 1, "{env:?}: {warnings:?}");
+                assert!(warnings[0].contains(want), "{env:?}: {warnings:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn a_bad_duration_is_reported_by_the_variable_that_was_set() {
+    // (environment, the variable the error names, the one it must not name)
+    let cases: [(Env, &str, &str); 4] = [
+        (
+            &[("SHUTDOWN_DRAIN_SECONDS", "5s")],
+            "SHUTDOWN_DRAIN_SECONDS",
+            "SHUTDOWN_DRAIN_SECS",
+        ),
+        (
+            &[("SHUTDOWN_DRAIN_SECS", "5s")],
+            "SHUTDOWN_DRAIN_SECS",
+            "SHUTDOWN_DRAIN_SECONDS",
+        ),
+        (
+            &[("BACKEND_CONNECT_TIMEOUT_SECS", "301")],
+            "BACKEND_CONNECT_TIMEOUT_SECS",
+            "BACKEND_CONNECT_TIMEOUT_SECONDS",
+        ),
+        // The new name wins, so it is the one whose value is checked.
+        (
+            &[
+                ("BACKEND_TIMEOUT_SECS", "120"),
+                ("BACKEND_TIMEOUT_SECONDS", "0"),
+            ],
+            "BACKEND_TIMEOUT_SECONDS",
+            "BACKEND_TIMEOUT_SECS",
+        ),
+    ];
+    for (env, named, not_named) in cases {
+        let mut cmd = Cmd::new(bin())
+            .env("PORT", free_port().to_string())
+            .timeout(Duration::from_secs(30));
+        for (k, v) in env {
+            cmd = cmd.env(*k, *v);
+        }
+        let out = cmd.run_unchecked().expect("run todo-web");
+        assert_ne!(out.status, 0, "{env:?} was accepted");
+        assert!(
+            out.stderr.contains(&format!("<{named}>"))
+                && !out.stderr.contains(&format!("<{not_named}>")),
+            "{env:?}: the error must name {named}:\n{}",
+            out.stderr
+        );
+        assert!(
+            out.stderr
+                .contains("expected a whole number of seconds from"),
+            "{env:?}: the error must say what to set:\n{}",
+            out.stderr
+        );
+    }
 }
 
 #[test]
