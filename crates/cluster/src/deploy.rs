@@ -11,13 +11,12 @@ use exec::{Cmd, Runner};
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::Pod;
 
-use crate::context::{Target, resolve_target};
+use crate::context::{ContextSource, Target, resolve_target};
 use crate::error::{Error, Result};
 use crate::helm::{Helm, HelmMajor, duration_arg};
 use crate::kubectl::{Kubectl, parse_json};
-use crate::rollout::{
-    RolloutFailure, create_refusal, event_key, fatal_problem, has_logs, retried_pulls,
-};
+use crate::problem::FixContext;
+use crate::rollout::{RolloutFailure, create_refusal, event_key, fatal_problem, retried_pulls};
 use crate::tools::Tools;
 
 /// The release name and namespace the chart contract names.
@@ -68,6 +67,16 @@ impl Cluster {
     /// helm (major version detected) pinned to the target context.
     pub fn helm(&self) -> Result<Helm> {
         Ok(Helm::detect(self.tools.helm.clone())?.with_context(self.target.context.clone()))
+    }
+
+    /// Where fixes are carried out: the namespace, and the Minikube profile unless the
+    /// context was named explicitly (`--context`).
+    pub fn fix_context(&self) -> FixContext<'_> {
+        FixContext {
+            namespace: &self.namespace,
+            minikube_profile: (self.target.source != ContextSource::Explicit)
+                .then_some(self.target.context.as_str()),
+        }
     }
 
     /// The label selector of every pod of the release.
@@ -693,7 +702,7 @@ fn watch_upgrade(
                 .ok()
                 .and_then(|events| create_refusal(&events, &seen_events))
         };
-        if let Some(failure) = fatal_problem(&pods).or_else(refused) {
+        if let Some(failure) = fatal_problem(&pods, &cluster.fix_context()).or_else(refused) {
             let failure = with_logs(&kubectl, failure);
             on_line(&format!(
                 "{}: {} — stopping helm so it rolls back",
@@ -731,7 +740,7 @@ fn pod_key(pod: &Pod) -> String {
 
 /// Adds the container's last log lines (of the previous instance for a crash loop).
 pub fn with_logs(kubectl: &Kubectl, mut failure: RolloutFailure) -> RolloutFailure {
-    if has_logs(&failure.reason) {
+    if failure.has_logs() {
         failure.logs = kubectl
             .logs(&failure.pod, Some(&failure.container), 20, true)
             .or_else(|_| kubectl.logs(&failure.pod, Some(&failure.container), 20, false))

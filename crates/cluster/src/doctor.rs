@@ -8,14 +8,13 @@
 
 use std::collections::BTreeMap;
 
-use images::ImageRef;
 use k8s_openapi::api::core::v1::{Container, Event, PersistentVolumeClaim, Pod};
 
 use crate::deploy::Cluster;
 use crate::error::Result;
 use crate::helm::ReleaseStatus;
 use crate::minikube::{MinikubeOptions, resize_advice};
-use crate::rollout::CreateRefusal;
+use crate::problem::{CreateRefusal, FixContext, PodProblem};
 
 /// One diagnosis rule, as documented in the troubleshooting table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -205,18 +204,12 @@ pub fn diagnose(state: &ClusterState, ctx: &DoctorContext) -> Vec<Finding> {
         .iter()
         .filter_map(|e| CreateRefusal::of(e).map(|refusal| (e, refusal)))
     {
-        let (rule, problem) = match refusal {
-            CreateRefusal::PodSecurity => (
-                "pod-security-refused",
-                "Pod Security admission refuses the pods it creates",
-            ),
-            CreateRefusal::InvalidPod => (
-                "pod-invalid",
-                "the API server refuses the pods it creates as invalid",
-            ),
+        let problem = match refusal {
+            CreateRefusal::PodSecurity => "Pod Security admission refuses the pods it creates",
+            CreateRefusal::InvalidPod => "the API server refuses the pods it creates as invalid",
         };
         findings.push(Finding {
-            rule,
+            rule: refusal.rule(),
             object: format!(
                 "{}/{}",
                 event
@@ -268,146 +261,118 @@ pub fn diagnose(state: &ClusterState, ctx: &DoctorContext) -> Vec<Finding> {
 fn pod_findings(pod: &Pod, state: &ClusterState, ctx: &DoctorContext, out: &mut Vec<Finding>) {
     let name = pod.metadata.name.clone().unwrap_or_default();
     let object = format!("pod/{name}");
-    let spec_containers: Vec<&Container> = pod
-        .spec
-        .iter()
-        .flat_map(|s| {
-            s.init_containers
-                .iter()
-                .flatten()
-                .chain(s.containers.iter())
-        })
-        .collect();
     let status = pod.status.clone().unwrap_or_default();
-    let statuses: Vec<_> = status
-        .init_container_statuses
-        .iter()
-        .flatten()
-        .chain(status.container_statuses.iter().flatten())
-        .cloned()
-        .collect();
-    let profile = &ctx.minikube.profile;
+    // Minikube's image list is only read when the target is Minikube's.
+    let at = FixContext {
+        namespace: &ctx.namespace,
+        minikube_profile: state
+            .minikube_images
+            .as_ref()
+            .map(|_| ctx.minikube.profile.as_str()),
+    };
 
-    for cs in &statuses {
-        let spec = spec_containers.iter().find(|c| c.name == cs.name);
-        let waiting = cs.state.as_ref().and_then(|s| s.waiting.as_ref());
-        let reason = waiting.and_then(|w| w.reason.as_deref()).unwrap_or("");
-        let message = waiting.and_then(|w| w.message.clone()).unwrap_or_default();
-        let image = spec
-            .and_then(|c| c.image.clone())
-            .unwrap_or_else(|| cs.image.clone());
-        let log_key = format!("{name}/{}", cs.name);
-        let logs = state.logs.get(&log_key).cloned().unwrap_or_default();
-
-        match reason {
-            "ErrImageNeverPull" | "ImagePullBackOff" | "ErrImagePull" | "InvalidImageName" => {
+    for p in PodProblem::in_pod(pod) {
+        let (reason, message, image) = (&p.reason, &p.message, &p.image);
+        let container = &p.container;
+        let fix = p.fix(&at);
+        match p.problem {
+            PodProblem::ImageNeverPull
+            | PodProblem::InvalidImageName
+            | PodProblem::ImagePullRetried => {
                 let mut evidence = vec![format!("{reason}: {message}")];
                 if let Some(images) = &state.minikube_images {
-                    let present = images.iter().any(|i| same_image(i, &image));
+                    let present = images.iter().any(|i| same_image(i, image));
                     evidence.push(format!(
                         "`minikube image ls` {} {image}",
                         if present { "lists" } else { "does not list" }
                     ));
                 }
-                // Minikube's image list is only read when the target is Minikube's.
-                let (place, fix) = match &state.minikube_images {
-                    Some(_) => (
-                        "Minikube",
-                        format!(
-                            "just images (or: minikube -p {profile} image load {image}); check with `minikube -p {profile} image ls | grep {}`",
-                            ImageRef::new(&image).repository()
-                        ),
-                    ),
-                    None => (
-                        "the cluster's image store",
-                        "`just deploy … --context CONTEXT` loads what it builds (or `todoctl images load --context CONTEXT`); images built elsewhere must be loaded the cluster's way (kind load, k3d image import, ctr -n k8s.io images import)".to_owned(),
-                    ),
+                let place = match &state.minikube_images {
+                    Some(_) => "Minikube",
+                    None => "the cluster's image store",
                 };
                 out.push(Finding {
-                    rule: "image-not-loaded",
+                    rule: p.problem.rule(),
                     object: object.clone(),
                     problem: format!(
-                        "container {} cannot start: image {image} is not present in {place}",
-                        cs.name
+                        "container {container} cannot start: image {image} is not present in {place}"
                     ),
                     fix,
                     evidence,
                 });
             }
-            "CreateContainerConfigError" | "CreateContainerError" => {
-                let missing = missing_reference(&message);
+            PodProblem::MissingConfig => {
+                let missing = missing_reference(message);
                 out.push(Finding {
-                    rule: "missing-secret-or-configmap",
+                    rule: p.problem.rule(),
                     object: object.clone(),
                     problem: match &missing {
-                        Some(what) => format!("container {} references {what}, which does not exist", cs.name),
-                        None => format!("container {} cannot be created: {message}", cs.name),
+                        Some(what) => {
+                            format!("container {container} references {what}, which does not exist")
+                        }
+                        None => format!("container {container} cannot be created: {message}"),
                     },
-                    fix: format!(
-                        "create it (`kubectl -n {} create secret generic NAME --from-file=KEY=FILE`) or unset the `existingSecret` value that names it, then `just deploy`",
-                        ctx.namespace
-                    ),
+                    fix,
                     evidence: vec![format!("{reason}: {message}")],
                 });
             }
-            "CrashLoopBackOff" => {
-                let last_lines = tail_lines(&logs, 10);
-                match config_variable(&logs, spec.copied()) {
+            PodProblem::CrashLoop => {
+                let logs = state
+                    .logs
+                    .get(&format!("{name}/{container}"))
+                    .cloned()
+                    .unwrap_or_default();
+                let spec = pod
+                    .spec
+                    .iter()
+                    .flat_map(|s| s.init_containers.iter().flatten().chain(&s.containers))
+                    .find(|c| &c.name == container);
+                match config_variable(&logs, spec) {
                     Some((variable, line, source)) => out.push(Finding {
                         rule: "crash-config-error",
                         object: object.clone(),
                         problem: format!(
-                            "container {} exits at start: configuration error in {variable}",
-                            cs.name
+                            "container {container} exits at start: configuration error in {variable}"
                         ),
                         fix: format!("fix {variable} ({source}), then `just deploy`"),
                         evidence: vec![line],
                     }),
                     None => out.push(Finding {
-                        rule: "crash-loop",
+                        rule: p.problem.rule(),
                         object: object.clone(),
                         problem: format!(
-                            "container {} keeps exiting ({} restarts)",
-                            cs.name, cs.restart_count
+                            "container {container} keeps exiting ({} restarts)",
+                            p.restarts
                         ),
-                        fix: format!(
-                            "read `kubectl -n {} logs {name} -c {} --previous`, fix the cause, then `just deploy`",
-                            ctx.namespace, cs.name
-                        ),
-                        evidence: last_lines,
+                        fix,
+                        evidence: tail_lines(&logs, 10),
                     }),
                 }
             }
-            _ => {}
+            PodProblem::OomKilled => {
+                let limit = p.memory_limit.as_deref().unwrap_or("none");
+                out.push(Finding {
+                    rule: p.problem.rule(),
+                    object: object.clone(),
+                    problem: format!(
+                        "container {container} was OOMKilled: it needs more than its memory limit {limit}"
+                    ),
+                    fix,
+                    evidence: vec![format!(
+                        "lastState.terminated.reason: OOMKilled (restarts: {})",
+                        p.restarts
+                    )],
+                });
+            }
         }
+    }
 
-        let oom = cs
-            .last_state
-            .as_ref()
-            .and_then(|s| s.terminated.as_ref())
-            .is_some_and(|t| t.reason.as_deref() == Some("OOMKilled"));
-        if oom {
-            let limit = spec
-                .and_then(|c| c.resources.as_ref())
-                .and_then(|r| r.limits.as_ref())
-                .and_then(|l| l.get("memory"))
-                .map(|q| q.0.clone())
-                .unwrap_or_else(|| "none".into());
-            let component = component_of(pod);
-            out.push(Finding {
-                rule: "oom-killed",
-                object: object.clone(),
-                problem: format!(
-                    "container {} was OOMKilled: it needs more than its memory limit {limit}",
-                    cs.name
-                ),
-                fix: format!(
-                    "raise `{component}.resources.limits.memory` (now {limit}) in the values profile, then `just deploy`"
-                ),
-                evidence: vec![format!("lastState.terminated.reason: OOMKilled (restarts: {})", cs.restart_count)],
-            });
-        }
-
+    let statuses = status
+        .init_container_statuses
+        .iter()
+        .flatten()
+        .chain(status.container_statuses.iter().flatten());
+    for cs in statuses {
         let running = cs.state.as_ref().is_some_and(|s| s.running.is_some());
         if running && !cs.ready {
             let probe_errors: Vec<String> = events_for(state, "Pod", &name)
@@ -480,21 +445,6 @@ fn events_for<'a>(
         e.involved_object.kind.as_deref() == Some(kind)
             && e.involved_object.name.as_deref() == Some(name)
     })
-}
-
-fn component_of(pod: &Pod) -> String {
-    pod.metadata
-        .labels
-        .as_ref()
-        .and_then(|l| l.get("app.kubernetes.io/component"))
-        .map(|c| {
-            if c == "database" {
-                "postgresql".to_owned()
-            } else {
-                c.clone()
-            }
-        })
-        .unwrap_or_else(|| "COMPONENT".into())
 }
 
 /// `secret "x" not found`, `configmap "x" not found`, `couldn't find key k in Secret ns/x`.

@@ -6,6 +6,7 @@
 //! - [`minikube`]: `minikube start` with resources, Kubernetes version and addons;
 //! - [`deploy`]: namespace, `helm upgrade --install` (Helm 3 or 4 flags), rollout watch,
 //!   rollback, down;
+//! - [`problem`]: the one classification of pod problems ([`PodProblem`]) and their fixes;
 //! - [`rollout`]: fail-fast detection of pods that will never become ready;
 //! - [`db`]: backup and restore through `kubectl exec`;
 //! - [`status`]: the release at a glance;
@@ -46,6 +47,7 @@ pub mod error;
 pub mod helm;
 pub mod kubectl;
 pub mod minikube;
+pub mod problem;
 pub mod rollout;
 pub mod status;
 pub mod tools;
@@ -59,6 +61,7 @@ pub use error::{Error, Result};
 pub use helm::{Helm, HelmMajor};
 pub use kubectl::{Kubectl, PortForward};
 pub use minikube::MinikubeOptions;
+pub use problem::{ContainerProblem, CreateRefusal, FixContext, PodProblem};
 pub use rollout::RolloutFailure;
 pub use status::StatusReport;
 pub use tools::Tools;

@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::time::{Duration, Instant};
 
-use cluster::{Helm, Kubectl};
+use cluster::{FixContext, Helm, Kubectl, PodProblem};
 use exec::{Cmd, Runner};
 use images::ImageRef;
 use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
@@ -57,6 +57,9 @@ pub struct LiveOptions {
     pub helm_test: bool,
     /// How long rollouts and readiness may take.
     pub timeout: Duration,
+    /// The Minikube profile when the cluster is Minikube's (fixes load images its way);
+    /// `None` for any other cluster.
+    pub minikube_profile: Option<String>,
     /// Told when each step starts and ends.
     pub progress: Progress,
 }
@@ -73,7 +76,15 @@ impl LiveOptions {
             persistence: true,
             helm_test: true,
             timeout: Duration::from_secs(300),
+            minikube_profile: None,
             progress: Progress::default(),
+        }
+    }
+
+    fn fix_context(&self) -> FixContext<'_> {
+        FixContext {
+            namespace: self.kubectl.namespace(),
+            minikube_profile: self.minikube_profile.as_deref(),
         }
     }
 
@@ -225,11 +236,15 @@ pub fn replacements_pending(pods: &[Pod], replaced: &[Replaced]) -> Vec<String> 
 
 /// What is wrong with one pod.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct PodProblem {
+pub struct UnhealthyPod {
     /// Pod name.
     pub pod: String,
     /// The container most to blame (first not ready or restarted).
     pub container: Option<String>,
+    /// Whether the pod is Ready (then it is here for its restarts).
+    pub ready: bool,
+    /// What the culprit's state means ([`PodProblem::of`]), when it is a known problem.
+    pub problem: Option<PodProblem>,
     /// What was seen: `not Ready (CrashLoopBackOff: back-off 5m0s restarting ...)`,
     /// `2 restarts (last: OOMKilled)`.
     pub what: String,
@@ -238,7 +253,7 @@ pub struct PodProblem {
 }
 
 /// Pods of the app that are not Ready or have restarted.
-pub fn pod_problems(pods: &[Pod]) -> Vec<PodProblem> {
+pub fn pod_problems(pods: &[Pod]) -> Vec<UnhealthyPod> {
     let mut out = Vec::new();
     for p in pods.iter().filter(|p| is_app_pod(p)) {
         let name = name_of(&p.metadata);
@@ -282,9 +297,11 @@ pub fn pod_problems(pods: &[Pod]) -> Vec<PodProblem> {
                 .and_then(|cs| state_of(cs))
                 .or_else(|| status.phase.clone())
                 .unwrap_or_else(|| "no status yet".into());
-            out.push(PodProblem {
+            out.push(UnhealthyPod {
                 pod: name.clone(),
                 container: culprit.map(|cs| cs.name.clone()),
+                ready: false,
+                problem: culprit.and_then(|cs| PodProblem::of(cs).into_iter().next()),
                 what: format!("not Ready ({why})"),
                 restarted: culprit.is_some_and(|cs| cs.restart_count > 0),
             });
@@ -303,9 +320,11 @@ pub fn pod_problems(pods: &[Pod]) -> Vec<PodProblem> {
                     )
                 })
                 .unwrap_or_default();
-            out.push(PodProblem {
+            out.push(UnhealthyPod {
                 pod: name,
                 container: Some(cs.name.clone()),
+                ready: true,
+                problem: PodProblem::of(cs).into_iter().next(),
                 what: format!("{} restart(s){last}", cs.restart_count),
                 restarted: true,
             });
@@ -335,7 +354,7 @@ pub fn pod_events(events: &[Event], pod: &str) -> Vec<String> {
 }
 
 /// A problem explained: the pod's events and its last log lines.
-pub fn explain(problem: &PodProblem, events: &[Event], logs: &str) -> String {
+pub fn explain(problem: &UnhealthyPod, events: &[Event], logs: &str) -> String {
     let mut out = format!(
         "pod {}{}: {}",
         problem.pod,
@@ -486,7 +505,7 @@ impl Live<'_> {
         &self.o.kubectl
     }
 
-    fn explain_all(&self, problems: &[PodProblem]) -> String {
+    fn explain_all(&self, problems: &[UnhealthyPod]) -> String {
         let events = self.k().events().unwrap_or_default();
         problems
             .iter()
@@ -513,9 +532,9 @@ impl Live<'_> {
             let mut pending = rollouts_pending(&deps, &sts);
             pending.extend(replacements_pending(&pods, replaced));
             let app_pods: Vec<Pod> = pods.iter().filter(|p| is_app_pod(p)).cloned().collect();
-            let not_ready: Vec<PodProblem> = pod_problems(&app_pods)
+            let not_ready: Vec<UnhealthyPod> = pod_problems(&app_pods)
                 .into_iter()
-                .filter(|p| p.what.starts_with("not Ready"))
+                .filter(|p| !p.ready)
                 .collect();
             if pending.is_empty() && not_ready.is_empty() {
                 return Ok(format!(
@@ -524,12 +543,14 @@ impl Live<'_> {
                     sts.len()
                 ));
             }
-            if let Some(fatal) = cluster::rollout::fatal_problem(&app_pods) {
-                let p = PodProblem {
+            if let Some(fatal) = cluster::rollout::fatal_problem(&app_pods, &self.o.fix_context()) {
+                let p = UnhealthyPod {
                     pod: fatal.pod.clone(),
                     container: Some(fatal.container.clone()),
+                    ready: false,
+                    problem: fatal.problem,
                     what: format!("{}: {} (fix: {})", fatal.reason, fatal.message, fatal.fix),
-                    restarted: fatal.reason == "CrashLoopBackOff",
+                    restarted: fatal.has_logs(),
                 };
                 return Err(self.explain_all(&[p]));
             }

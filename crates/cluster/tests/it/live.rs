@@ -238,7 +238,7 @@ fn deploy_reports_a_missing_image_without_logs() {
     let message = err.to_string();
     assert!(message.contains("ErrImageNeverPull"), "{message}");
     assert!(
-        message.contains("minikube image load todo-chatbot-backend:abc123"),
+        message.contains("minikube -p todo-chatbot image load todo-chatbot-backend:abc123"),
         "{message}"
     );
     assert!(!fakes.calls().iter().any(|c| c.contains(" logs ")));

@@ -9,5 +9,6 @@ mod inputs;
 mod kubectl;
 mod live;
 mod plan;
+mod problem;
 mod rollout;
 mod status;

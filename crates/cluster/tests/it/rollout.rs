@@ -1,13 +1,19 @@
+use cluster::problem::FixContext;
 use cluster::rollout::fatal_problem;
 
 use crate::fixtures::{pod, waiting_pod};
+
+const AT: FixContext<'static> = FixContext {
+    namespace: "todo-chatbot",
+    minikube_profile: Some("todo-chatbot"),
+};
 
 fn check(reason: &str, expect_fatal: bool, fix_mentions: &str) {
     let pods = vec![
         pod("db-0", "database", "postgresql", "postgres:17-alpine"),
         waiting_pod("todo-chatbot-backend-1", reason, "some message"),
     ];
-    let found = fatal_problem(&pods);
+    let found = fatal_problem(&pods, &AT);
     assert_eq!(found.is_some(), expect_fatal, "{reason}");
     if let Some(failure) = found {
         assert_eq!(failure.pod, "todo-chatbot-backend-1");
@@ -37,7 +43,7 @@ fn fails_fast_only_on_states_waiting_cannot_fix() {
 #[test]
 fn healthy_pods_are_not_a_problem() {
     assert_eq!(
-        fatal_problem(&[pod("a", "backend", "backend", "i:1")]),
+        fatal_problem(&[pod("a", "backend", "backend", "i:1")], &AT),
         None
     );
 }

@@ -132,6 +132,7 @@ pub fn run_live(
     options.expected_images = expected.to_vec();
     options.persistence = !args.no_persistence;
     options.timeout = Duration::from_secs(args.timeout);
+    options.minikube_profile = cluster.fix_context().minikube_profile.map(str::to_owned);
     Ok(verify::verify_live(runner, &options))
 }
 

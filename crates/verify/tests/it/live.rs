@@ -129,10 +129,19 @@ fn healthy() -> Vec<Pod> {
     ]
 }
 
+/// `pod: what [problem]`, with `ready: ` in front of a Ready pod's restarts.
 fn check_pods(pods: &[Pod], expect: &[&str]) {
     let got: Vec<String> = pod_problems(pods)
         .into_iter()
-        .map(|p| format!("{}: {}", p.pod, p.what))
+        .map(|p| {
+            format!(
+                "{}{}: {}{}",
+                if p.ready { "ready: " } else { "" },
+                p.pod,
+                p.what,
+                p.problem.map(|x| format!(" [{x:?}]")).unwrap_or_default()
+            )
+        })
         .collect();
     assert_eq!(got, expect);
 }
@@ -148,7 +157,7 @@ fn pod_states_are_told_apart() {
             "",
             State::Waiting("CrashLoopBackOff"),
         )],
-        &["b: not Ready (CrashLoopBackOff: CrashLoopBackOff for test)"],
+        &["b: not Ready (CrashLoopBackOff: CrashLoopBackOff for test) [CrashLoop]"],
     );
     check_pods(
         &[pod(
@@ -158,11 +167,11 @@ fn pod_states_are_told_apart() {
             "",
             State::Waiting("ImagePullBackOff"),
         )],
-        &["f: not Ready (ImagePullBackOff: ImagePullBackOff for test)"],
+        &["f: not Ready (ImagePullBackOff: ImagePullBackOff for test) [ImagePullRetried]"],
     );
     check_pods(
         &[pod("b", "backend", "x:1", "", State::Restarted(2))],
-        &["b: 2 restart(s) (last: OOMKilled, exit 137)"],
+        &["ready: b: 2 restart(s) (last: OOMKilled, exit 137) [OomKilled]"],
     );
     // A finished helm test pod is not part of the app.
     let mut hook = pod("t", "test", "x:1", "", State::Waiting("Completed"));
@@ -171,6 +180,17 @@ fn pod_states_are_told_apart() {
         "test".to_owned(),
     )]));
     check_pods(&[hook], &[]);
+    // Waiting for a reason that passes by itself: not Ready, but no known problem.
+    check_pods(
+        &[pod(
+            "b",
+            "backend",
+            "x:1",
+            "",
+            State::Waiting("ContainerCreating"),
+        )],
+        &["b: not Ready (ContainerCreating: ContainerCreating for test)"],
+    );
 }
 
 #[test]
