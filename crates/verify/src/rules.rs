@@ -576,11 +576,27 @@ fn credential_value(value: &str) -> bool {
     false
 }
 
-/// Names consumed by a pod: (kind, name, optional, path).
-fn pod_refs(pod: &PodRef<'_>) -> Vec<(&'static str, String, bool, String)> {
+/// An object a pod consumes by name.
+struct Consumed {
+    /// `ConfigMap`, `Secret` or `PersistentVolumeClaim`.
+    kind: &'static str,
+    name: String,
+    /// Marked `optional: true`: the pod starts without it.
+    optional: bool,
+    /// Where the pod names it (`spec.template.spec.containers[0].envFrom[0].secretRef`).
+    path: String,
+}
+
+/// Names consumed by a pod.
+fn pod_refs(pod: &PodRef<'_>) -> Vec<Consumed> {
     let mut out = Vec::new();
     let mut push = |kind: &'static str, name: String, optional: bool, path: String| {
-        out.push((kind, name, optional, path));
+        out.push(Consumed {
+            kind,
+            name,
+            optional,
+            path,
+        });
     };
     let spec = pod.spec;
     let sp = &pod.spec_path;
@@ -707,9 +723,9 @@ fn secret_keys(obj: &Object) -> Option<BTreeSet<String>> {
 }
 
 fn references(cx: &mut Cx<'_>, obj: &Object, pod: &PodRef<'_>) {
-    for (kind, name, optional, path) in pod_refs(pod) {
-        if !optional {
-            cx.require(kind, &name, obj, &path);
+    for r in pod_refs(pod) {
+        if !r.optional {
+            cx.require(r.kind, &r.name, obj, &r.path);
         }
     }
     // Keys of rendered ConfigMaps and Secrets: a typo in a key is as fatal as in a name.
@@ -772,7 +788,7 @@ fn checksums(cx: &mut Cx<'_>, obj: &Object, pod: &PodRef<'_>) {
         .filter(|k| k.starts_with("checksum/"))
         .collect();
     let mut done = BTreeSet::new();
-    for (kind, name, _, _) in pod_refs(pod) {
+    for Consumed { kind, name, .. } in pod_refs(pod) {
         if kind == "PersistentVolumeClaim" || cx.find(kind, &name).is_none() {
             continue;
         }
