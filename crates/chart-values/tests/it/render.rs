@@ -298,6 +298,39 @@ fn a_config_change_changes_the_checksum() {
 }
 
 #[test]
+fn duration_variables_carry_only_the_seconds_suffix() {
+    // Both services read `*_SECONDS`; todo-web's old `*_SECS` names only earn a deprecation line.
+    for helm in MAJORS {
+        for profile in ["default", "dev", "prod"] {
+            let out = template(helm, &chart_dir(), "todo-chatbot", &profile_args(profile)).unwrap();
+            let docs = documents(&out);
+            let mut names: Vec<String> = Vec::new();
+            for d in &docs {
+                if d["kind"] == "ConfigMap" {
+                    let data = d["data"].as_object().into_iter().flatten();
+                    names.extend(data.map(|(k, _)| k.clone()));
+                }
+            }
+            for (_, spec) in pod_specs(&docs) {
+                let containers = spec["containers"].as_array().into_iter().flatten();
+                let env = containers.flat_map(|c| c["env"].as_array().into_iter().flatten());
+                names.extend(env.filter_map(|e| e["name"].as_str().map(str::to_owned)));
+            }
+            let old: Vec<&String> = names.iter().filter(|n| n.ends_with("_SECS")).collect();
+            assert!(old.is_empty(), "{helm} {profile}: old names {old:?}");
+            assert!(!out.contains("_SECS:"), "{helm} {profile}");
+            for c in ["backend", "frontend"] {
+                let cm = find(&docs, "ConfigMap", &format!("todo-chatbot-{c}")).unwrap();
+                assert_eq!(
+                    cm["data"]["SHUTDOWN_DRAIN_SECONDS"], "5",
+                    "{helm} {profile} {c}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
 fn embedded_database_is_persistent_and_wired_through_the_secret() {
     for helm in MAJORS {
         let docs =
