@@ -108,6 +108,7 @@
               pkgs.jq
               pkgs.curl
               pkgs.wrk
+              pkgs.socat
             ] ++ linuxOnly;
 
             # Tests and recipes resolve tools through PATH; nothing from .tools/ is needed here.

@@ -18,7 +18,7 @@ hadolint_version="2.15.1"
 just_version="1.59.0"
 schemathesis_version="4.32.5"
 axe_core_version="4.14.1"
-apt_packages=(postgresql podman buildah runc debootstrap chromium chromium-driver nix-bin unzip wrk jq curl
+apt_packages=(postgresql podman buildah runc debootstrap chromium chromium-driver nix-bin unzip wrk jq curl socat
   # the test cluster (scripts/test-cluster): its container runtime, CNI plugins and host tools
   containerd containernetworking-plugins iptables iproute2 inotify-tools openssl)
 
