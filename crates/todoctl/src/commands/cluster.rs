@@ -195,7 +195,7 @@ pub fn release(args: ReleaseArgs, global: &GlobalArgs) -> anyhow::Result<ExitCod
         }
         DeployOutcome::Deployed { revision, helm } => {
             output::progress(format!(
-                "release {} deployed: revision {revision} (helm {helm})",
+                "release {} deployed: revision {revision} ({helm})",
                 cluster.release
             ));
             Ok(ExitCode::SUCCESS)

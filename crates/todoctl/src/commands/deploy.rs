@@ -236,10 +236,10 @@ pub fn run(args: DeployArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
             output::progress(format!("  {line}"))
         })?;
         Ok(match outcome {
-            DeployOutcome::Planned { helm } => format!("planned (helm {helm})"),
+            DeployOutcome::Planned { helm } => format!("planned ({helm})"),
             DeployOutcome::Unchanged { revision } => format!("unchanged (revision {revision})"),
             DeployOutcome::Deployed { revision, helm } => {
-                format!("revision {revision} (helm {helm})")
+                format!("revision {revision} ({helm})")
             }
         })
     })?;

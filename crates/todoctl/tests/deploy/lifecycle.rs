@@ -11,7 +11,7 @@ fn a_fresh_deploy_ends_verified_and_a_second_one_changes_nothing() {
         step(&first, "verify").contains("smoke journey, persistence and helm test pass"),
         "{first}"
     );
-    assert!(step(&first, "release").contains("(helm Helm 4)"), "{first}");
+    assert!(step(&first, "release").contains("(Helm 4)"), "{first}");
     assert!(
         step(&first, "load").contains("image IDs in the cluster match the build"),
         "{first}"
@@ -40,10 +40,7 @@ fn a_fresh_deploy_ends_verified_with_helm_3() {
     let helm3 = crate::kit::real_tool("helm3");
     let summary = crate::kit::summary(kit.deploy_cmd("dev", &[]).env("HELM", helm3))
         .unwrap_or_else(|out| panic!("{}\n{}", out.stdout, out.stderr));
-    assert!(
-        step(&summary, "release").contains("(helm Helm 3)"),
-        "{summary}"
-    );
+    assert!(step(&summary, "release").contains("(Helm 3)"), "{summary}");
     assert!(step(&summary, "verify").contains("pass"), "{summary}");
 }
 
