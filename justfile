@@ -48,8 +48,16 @@ dev:
 bench-api *args:
     scripts/bench-api.sh "$@"
 
-# Every benchmark.
-bench: bench-api
+# Time the built-in agent's parser and title matching over the test corpus; figures in BENCHMARKS.md.
+bench-agent:
+    cargo bench --quiet -p todo-api --bench builtin_parse
+
+# Time `todoctl deploy` step by step on a real cluster (first, unchanged, one-line change): [context]; figures in BENCHMARKS.md.
+bench-deploy *args:
+    scripts/bench-deploy.sh "$@"
+
+# Every benchmark (bench-deploy on the test cluster: `just test-cluster up` first).
+bench: bench-api bench-agent bench-deploy
 
 # The todoctl CLI, built from this checkout.
 todoctl *args:
