@@ -186,3 +186,34 @@ fn verify_local_passes_on_the_real_chart() {
     );
     assert!(!out.stdout.contains("FAIL"), "{}", out.stdout);
 }
+
+/// `release --root`: the default image tags are the content tags of the root the user gave, not
+/// of the directory todoctl happens to run in.
+#[test]
+fn release_tags_images_from_the_given_root() {
+    let elsewhere = tempfile::tempdir().unwrap();
+    let root = repo_root().canonicalize().unwrap();
+    let chart = root.join("helm/todo-chatbot");
+    let out = todoctl_in_repo_cmd(&[
+        "--dry-run",
+        "release",
+        "--root",
+        root.to_str().unwrap(),
+        "--chart",
+        chart.to_str().unwrap(),
+    ])
+    .current_dir(elsewhere.path())
+    .env("KUBECONFIG", "/nonexistent/kubeconfig")
+    .run_unchecked()
+    .unwrap();
+    assert_eq!(out.status, 0, "{}{}", out.stdout, out.stderr);
+    let tags = images::ops::Project::new(&root).unwrap().tags().unwrap();
+    for (key, image) in [
+        ("backend", "todo-chatbot-backend"),
+        ("frontend", "todo-chatbot-frontend"),
+    ] {
+        let tag = &tags.iter().find(|t| t.name == image).unwrap().tag;
+        let expect = format!("--set-string '{key}.image.tag={tag}'");
+        assert!(out.stdout.contains(&expect), "no {expect}:\n{}", out.stdout);
+    }
+}

@@ -2,7 +2,7 @@
 //! doctor and ai — each a call into the `cluster` crate.
 
 use std::fmt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -131,6 +131,9 @@ pub struct ReleaseArgs {
     pub target: Target,
     #[command(flatten)]
     pub chart: ChartArgs,
+    /// The project root whose content tags are the default image tags.
+    #[arg(long, default_value = ".")]
+    pub root: PathBuf,
 }
 
 /// What to install: chart, profile, values, image tags.
@@ -157,30 +160,33 @@ pub struct ChartArgs {
 }
 
 impl ChartArgs {
-    /// The deploy options, with image tags defaulting to the tree's content tags and secrets
-    /// read from the environment (JWT_SECRET, POSTGRES_PASSWORD, OPENAI_API_KEY).
-    pub fn deploy_options(&self) -> anyhow::Result<DeployOptions> {
+    /// The deploy options, with image tags defaulting to the content tags of the project at
+    /// `root` (the `--root` the user gave) and secrets read from the environment (JWT_SECRET,
+    /// POSTGRES_PASSWORD, OPENAI_API_KEY).
+    pub fn deploy_options(&self, root: &Path) -> anyhow::Result<DeployOptions> {
         let mut options = DeployOptions::new(&self.chart, self.profile);
         options.extra_values = self.values.clone();
         options.timeout = Duration::from_secs(self.timeout);
         options.secrets = cluster::Secrets::from_lookup(|key| std::env::var(key).ok())?;
-        let tags = images::ops::Project::new(".")?.tags()?;
-        let tag_of = |name: &str| tags.iter().find(|t| t.name == name).map(|t| t.tag.clone());
-        options.backend_tag = self
-            .backend_tag
-            .clone()
-            .or_else(|| tag_of("todo-chatbot-backend"));
-        options.frontend_tag = self
-            .frontend_tag
-            .clone()
-            .or_else(|| tag_of("todo-chatbot-frontend"));
+        options.backend_tag = self.backend_tag.clone();
+        options.frontend_tag = self.frontend_tag.clone();
+        if options.backend_tag.is_none() || options.frontend_tag.is_none() {
+            let tags = images::ops::Project::new(root)?.tags()?;
+            let tag_of = |name: &str| tags.iter().find(|t| t.name == name).map(|t| t.tag.clone());
+            options.backend_tag = options
+                .backend_tag
+                .or_else(|| tag_of("todo-chatbot-backend"));
+            options.frontend_tag = options
+                .frontend_tag
+                .or_else(|| tag_of("todo-chatbot-frontend"));
+        }
         Ok(options)
     }
 }
 
 pub fn release(args: ReleaseArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
     let cluster = args.target.connect(global)?;
-    let options = args.chart.deploy_options()?;
+    let options = args.chart.deploy_options(&args.root)?;
     let runner = crate::runner(global);
     let outcome =
         cluster::deploy::deploy(&runner, &cluster, &options, |line| output::progress(line))?;

@@ -223,14 +223,8 @@ pub fn run(args: DeployArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
     })?;
 
     let cluster = args.target.connect(global)?;
-    let mut options = args.chart.deploy_options()?;
-    let tag_of = |name: &str| built.iter().find(|i| i.name == name).map(|i| i.tag.clone());
-    options.backend_tag = options
-        .backend_tag
-        .or_else(|| tag_of("todo-chatbot-backend"));
-    options.frontend_tag = options
-        .frontend_tag
-        .or_else(|| tag_of("todo-chatbot-frontend"));
+    // The images just built are the content tags of the same root.
+    let options = args.chart.deploy_options(&project.root)?;
     timed("release", &mut || {
         let outcome = cluster::deploy::deploy(&runner, &cluster, &options, |line| {
             output::progress(format!("  {line}"))
