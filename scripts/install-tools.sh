@@ -18,6 +18,7 @@ hadolint_version="2.15.1"
 just_version="1.59.0"
 schemathesis_version="4.32.5"
 axe_core_version="4.14.1"
+nextest_version="0.9.151"
 apt_packages=(postgresql podman buildah runc debootstrap chromium chromium-driver nix-bin unzip wrk jq curl socat
   # the test cluster (scripts/test-cluster): its container runtime, CNI plugins and host tools
   containerd containernetworking-plugins iptables iproute2 inotify-tools openssl)
@@ -102,12 +103,18 @@ install_axe_core() {
 }
 
 # cargo-nextest runs the test suite (`just test`); an installed one on PATH is used as it is.
+# Built once per version into ~/.cache (minutes on 2 cores) and copied into each checkout's
+# .tools/bin, so a fresh clone does not build it again.
 install_nextest() {
   if [ -x "$bin/cargo-nextest" ] || command -v cargo-nextest >/dev/null; then
     return
   fi
-  log "cargo: building cargo-nextest into .tools/bin (minutes)"
-  cargo install --quiet --locked --root "$tools" cargo-nextest
+  local cache="${XDG_CACHE_HOME:-$HOME/.cache}/todo-chatbot/cargo-nextest-$nextest_version"
+  if [ ! -x "$cache/bin/cargo-nextest" ]; then
+    log "cargo: building cargo-nextest $nextest_version into $cache (minutes)"
+    cargo install --quiet --locked --root "$cache" cargo-nextest --version "=$nextest_version"
+  fi
+  cp "$cache/bin/cargo-nextest" "$bin/cargo-nextest"
 }
 
 install_apt_packages
