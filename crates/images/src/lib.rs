@@ -8,6 +8,7 @@
 //! [`Project`] (the two images and their budgets). Nothing here prints; long work reports
 //! through a [`ops::Progress`] callback.
 
+pub mod component;
 pub mod docker;
 pub mod dockerfile;
 pub mod dockerignore;
@@ -21,6 +22,7 @@ pub mod rules;
 pub mod tag;
 pub mod workspace;
 
+pub use component::Component;
 pub use engine::{BuildSettings, Engine, EngineChoice, EngineKind, NodeRuntime, Tools};
 pub use error::Error;
 pub use loader::{Loader, LoaderChoice};

@@ -24,6 +24,7 @@ use exec::{Cmd, Runner};
 use serde::Serialize;
 
 use crate::Error;
+use crate::component::Component;
 use crate::dockerfile::Dockerfile;
 use crate::dockerignore::DockerIgnore;
 use crate::engine::{BuildRequest, Engine};
@@ -86,12 +87,12 @@ impl Project {
             root,
             images: vec![
                 ImageSpec {
-                    name: "todo-chatbot-backend".into(),
+                    name: Component::Backend.repository().into(),
                     dockerfile: PathBuf::from("docker/backend.Dockerfile"),
                     budget: 50 * MB,
                 },
                 ImageSpec {
-                    name: "todo-chatbot-frontend".into(),
+                    name: Component::Frontend.repository().into(),
                     dockerfile: PathBuf::from("docker/frontend.Dockerfile"),
                     budget: 40 * MB,
                 },

@@ -74,8 +74,8 @@ impl LocalOptions {
         Self {
             engine: Engine::Binaries,
             binaries: BTreeMap::from([
-                ("todo-chatbot-backend".to_owned(), api),
-                ("todo-chatbot-frontend".to_owned(), web),
+                (images::Component::Backend.repository().to_owned(), api),
+                (images::Component::Frontend.repository().to_owned(), web),
             ]),
             admin_database_url: admin_database_url.to_owned(),
             entry: None,

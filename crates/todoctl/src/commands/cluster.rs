@@ -172,13 +172,16 @@ impl ChartArgs {
         options.frontend_tag = self.frontend_tag.clone();
         if options.backend_tag.is_none() || options.frontend_tag.is_none() {
             let tags = images::ops::Project::new(root)?.tags()?;
-            let tag_of = |name: &str| tags.iter().find(|t| t.name == name).map(|t| t.tag.clone());
+            let tag_of = |image: images::Component| {
+                let name = image.repository();
+                tags.iter().find(|t| t.name == name).map(|t| t.tag.clone())
+            };
             options.backend_tag = options
                 .backend_tag
-                .or_else(|| tag_of("todo-chatbot-backend"));
+                .or_else(|| tag_of(images::Component::Backend));
             options.frontend_tag = options
                 .frontend_tag
-                .or_else(|| tag_of("todo-chatbot-frontend"));
+                .or_else(|| tag_of(images::Component::Frontend));
         }
         Ok(options)
     }
