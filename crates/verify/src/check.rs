@@ -44,6 +44,11 @@ impl CheckReport {
         !self.findings.iter().any(Finding::is_failing)
     }
 
+    /// Passed, and under `strict` (as `helm lint --strict`) no warning is left either.
+    pub fn passes(&self, strict: bool) -> bool {
+        self.passed() && (!strict || self.counts().1 == 0)
+    }
+
     /// Counts of (failing errors, warnings not ignored, ignored findings).
     pub fn counts(&self) -> (usize, usize, usize) {
         let errors = self.findings.iter().filter(|f| f.is_failing()).count();
@@ -132,6 +137,11 @@ impl ChartReport {
     /// Every check passed.
     pub fn passed(&self) -> bool {
         self.checks.iter().all(CheckReport::passed)
+    }
+
+    /// Every check [passes](CheckReport::passes) under `strict`.
+    pub fn passes(&self, strict: bool) -> bool {
+        self.checks.iter().all(|check| check.passes(strict))
     }
 }
 
@@ -228,5 +238,49 @@ impl fmt::Display for ChartReport {
             write!(f, "{c}")?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report(findings: Vec<Finding>) -> CheckReport {
+        CheckReport {
+            target: "manifests.yaml".into(),
+            profile: None,
+            helm: None,
+            kube_version: None,
+            documents: 1,
+            objects: 1,
+            findings,
+            unused_ignores: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn strict_fails_on_warnings_that_are_not_ignored() {
+        let warning = || Finding::new("image-pull-policy", "Deployment/web", "implicit");
+        assert_eq!(warning().severity, Severity::Warning);
+        let clean = report(Vec::new());
+        let warned = report(vec![warning()]);
+        let mut ignored = warning();
+        ignored.ignored = Some("on purpose".into());
+        let ignored = report(vec![ignored]);
+        let failed = report(vec![Finding::new("unknown-field", "Deployment/web", "x")]);
+        for (report, lax, strict) in [
+            (&clean, true, true),
+            (&warned, true, false),
+            (&ignored, true, true),
+            (&failed, false, false),
+        ] {
+            assert_eq!(report.passes(false), lax, "{report}");
+            assert_eq!(report.passes(true), strict, "{report}");
+        }
+        let chart = ChartReport {
+            checks: vec![clean.clone(), warned.clone()],
+        };
+        assert!(chart.passes(false));
+        assert!(!chart.passes(true));
     }
 }

@@ -84,18 +84,11 @@ impl CheckArgs {
             let report =
                 verify::check_manifests(&text, &path.display().to_string(), None, &ignores);
             output::report(global, &report)?;
-            return Ok(self.passed(std::slice::from_ref(&report)));
+            return Ok(report.passes(self.strict));
         }
         let report = verify::check_profiles(&self.render(), &self.profile, &ignores)?;
         output::report(global, &report)?;
-        Ok(self.passed(&report.checks))
-    }
-
-    /// No error, and no warning under `--strict`.
-    pub fn passed(&self, reports: &[verify::CheckReport]) -> bool {
-        reports
-            .iter()
-            .all(|r| r.passed() && (!self.strict || r.counts().1 == 0))
+        Ok(report.passes(self.strict))
     }
 }
 
