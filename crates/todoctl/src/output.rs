@@ -12,10 +12,20 @@ pub const EXIT_ERROR: u8 = 1;
 
 /// Prints a report as JSON (`--json`) or as its human rendering.
 pub fn report<T: Display + Serialize>(global: &GlobalArgs, report: &T) -> anyhow::Result<()> {
+    report_as(global, report, report)
+}
+
+/// Prints `json` as JSON (`--json`) or `text`: for values whose human rendering is not their
+/// own `Display` (build it with `std::fmt::from_fn`).
+pub fn report_as(
+    global: &GlobalArgs,
+    json: &impl Serialize,
+    text: impl Display,
+) -> anyhow::Result<()> {
     if global.json {
-        println!("{}", serde_json::to_string_pretty(report)?);
+        println!("{}", serde_json::to_string_pretty(json)?);
     } else {
-        println!("{report}");
+        println!("{text}");
     }
     Ok(())
 }

@@ -100,14 +100,17 @@ pub fn run(args: ChartArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
             ExitCode::FAILURE
         }),
         ChartCommand::Rules => {
-            if global.json {
-                println!("{}", serde_json::to_string_pretty(&verify::catalog::RULES)?);
-            } else {
-                for rule in verify::catalog::RULES {
-                    println!("{} ({:?}): {}", rule.id, rule.severity, rule.title);
-                    println!("    why: {}\n    fix: {}\n", rule.rationale, rule.fix);
+            let text = std::fmt::from_fn(|f| {
+                for (i, rule) in verify::catalog::RULES.iter().enumerate() {
+                    if i > 0 {
+                        writeln!(f)?;
+                    }
+                    writeln!(f, "{} ({:?}): {}", rule.id, rule.severity, rule.title)?;
+                    writeln!(f, "    why: {}\n    fix: {}", rule.rationale, rule.fix)?;
                 }
-            }
+                Ok(())
+            });
+            output::report_as(global, &verify::catalog::RULES, text)?;
             Ok(ExitCode::SUCCESS)
         }
     }

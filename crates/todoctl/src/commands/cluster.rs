@@ -245,24 +245,20 @@ pub struct StatusArgs {
 
 pub fn status(args: StatusArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
     let cluster = args.target.connect(global)?;
-    let report = Status(cluster::status::status(&cluster)?);
-    if global.json {
-        println!("{}", serde_json::to_string_pretty(&report.0)?);
-    } else {
-        println!("{report}");
-    }
-    Ok(if report.0.healthy() {
+    let report = cluster::status::status(&cluster)?;
+    output::report_as(global, &report, Status(&report))?;
+    Ok(if report.healthy() {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
     })
 }
 
-struct Status(StatusReport);
+struct Status<'a>(&'a StatusReport);
 
-impl fmt::Display for Status {
+impl fmt::Display for Status<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let report = &self.0;
+        let report = self.0;
         writeln!(
             f,
             "context {}  namespace {}",
@@ -468,11 +464,7 @@ pub fn doctor(args: DoctorArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode>
     let cluster = args.target.connect(global)?;
     let state = doctor::collect(&cluster, &args.target.minikube_profile)?;
     let findings = doctor::diagnose(&state, &args.target.doctor_context());
-    if global.json {
-        println!("{}", serde_json::to_string_pretty(&findings)?);
-    } else {
-        println!("{}", doctor::render(&findings));
-    }
+    output::report_as(global, &findings, doctor::render(&findings))?;
     Ok(if findings.is_empty() {
         ExitCode::SUCCESS
     } else {
@@ -502,24 +494,30 @@ pub fn ai(args: AiArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
         &env,
         &args.target.doctor_context(),
     )?;
-    if global.json {
-        println!("{}", serde_json::to_string_pretty(&answer)?);
-        return Ok(ExitCode::SUCCESS);
-    }
-    if let Some(command) = &answer.command {
-        output::progress(format!("asked: {command}"));
-    }
-    if let cluster::ai::AiBackend::Doctor { reason } = &answer.backend {
-        output::progress(format!("doctor answers: {reason}"));
-    }
-    println!("{}", answer.answer);
-    if !answer.next_commands.is_empty() {
-        println!("\nTo look further:");
-        for command in &answer.next_commands {
-            println!("  {command}");
+    if !global.json {
+        if let Some(command) = &answer.command {
+            output::progress(format!("asked: {command}"));
+        }
+        if let cluster::ai::AiBackend::Doctor { reason } = &answer.backend {
+            output::progress(format!("doctor answers: {reason}"));
         }
     }
+    output::report_as(global, &answer, answer_text(&answer))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The answer as people read it: the answer, then the commands that show more.
+fn answer_text(answer: &cluster::ai::AiAnswer) -> impl fmt::Display + '_ {
+    fmt::from_fn(|f| {
+        write!(f, "{}", answer.answer)?;
+        if !answer.next_commands.is_empty() {
+            write!(f, "\n\nTo look further:")?;
+            for command in &answer.next_commands {
+                write!(f, "\n  {command}")?;
+            }
+        }
+        Ok(())
+    })
 }
 
 /// After a mutating command: under --dry-run print the recorded plan.
@@ -528,4 +526,28 @@ fn finish_plan(global: &GlobalArgs, runner: &exec::Runner) -> anyhow::Result<Exi
         output::plan(global, &runner.recorded())?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_answer_text_ends_with_the_commands_that_show_more() {
+        let mut answer = cluster::ai::AiAnswer {
+            backend: cluster::ai::AiBackend::Doctor {
+                reason: "no agent".into(),
+            },
+            command: None,
+            answer: "all good".into(),
+            findings: Vec::new(),
+            next_commands: Vec::new(),
+        };
+        assert_eq!(answer_text(&answer).to_string(), "all good");
+        answer.next_commands = vec!["kubectl get pods".into(), "helm status r".into()];
+        assert_eq!(
+            answer_text(&answer).to_string(),
+            "all good\n\nTo look further:\n  kubectl get pods\n  helm status r"
+        );
+    }
 }

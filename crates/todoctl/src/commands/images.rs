@@ -202,14 +202,16 @@ pub fn run(args: ImagesArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
             let report = ops::prune(&project, &runner, &engine, cluster.as_ref())?;
             if runner.is_dry_run() {
                 output::plan(global, &runner.recorded())?;
-            } else if global.json {
-                println!("{}", serde_json::to_string_pretty(&report)?);
             } else {
-                println!("kept: {}", report.kept.join(", "));
-                println!(
-                    "removed: {}",
-                    report.removed.len() + report.removed_from_cluster.len()
-                );
+                let text = fmt::from_fn(|f| {
+                    write!(
+                        f,
+                        "kept: {}\nremoved: {}",
+                        report.kept.join(", "),
+                        report.removed.len() + report.removed_from_cluster.len()
+                    )
+                });
+                output::report_as(global, &report, text)?;
             }
             Ok(ExitCode::SUCCESS)
         }
