@@ -18,7 +18,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::net::{TcpListener, TcpStream, ToSocketAddrs};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use exec::{Child, Cmd};
@@ -84,6 +84,30 @@ impl LocalOptions {
             progress: Progress::default(),
         }
     }
+}
+
+/// Where cargo builds the workspace at `root` (the directory whose `debug/` or `release/`
+/// holds the binaries): `cargo metadata`'s `target_directory`, so `CARGO_TARGET_DIR`,
+/// `build.target-dir` in `.cargo/config.toml` and the default `<workspace>/target` count
+/// exactly as they do for the `cargo build` that made the binaries.
+pub fn cargo_target_dir(root: &Path) -> Result<PathBuf> {
+    target_dir_of(Cmd::new("cargo").current_dir(root))
+}
+
+/// `cargo metadata`'s `target_directory`, asked through `cargo` (tests set its environment).
+fn target_dir_of(cargo: Cmd) -> Result<PathBuf> {
+    #[derive(serde::Deserialize)]
+    struct Metadata {
+        target_directory: PathBuf,
+    }
+    let cmd = cargo.args(["metadata", "--no-deps", "--format-version", "1"]);
+    let out = cmd.run()?;
+    serde_json::from_str::<Metadata>(&out.stdout)
+        .map(|metadata| metadata.target_directory)
+        .map_err(|e| Error::ToolOutput {
+            command: cmd.to_string(),
+            message: e.to_string(),
+        })
 }
 
 /// One env entry of a planned process.
@@ -1228,4 +1252,62 @@ fn references_of(c: &Container, _name: &str) -> Vec<String> {
         .chain(c.args.iter().flatten().map(String::as_str))
         .flat_map(references)
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A one-crate workspace in a temporary directory.
+    fn workspace() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::write(
+            dir.path().join("Cargo.toml"),
+            "[package]\nname = \"probe\"\nversion = \"0.1.0\"\nedition = \"2024\"\n",
+        )
+        .expect("Cargo.toml");
+        std::fs::create_dir(dir.path().join("src")).expect("src");
+        std::fs::write(dir.path().join("src/main.rs"), "fn main() {}\n").expect("main.rs");
+        dir
+    }
+
+    fn cargo_in(dir: &Path) -> Cmd {
+        Cmd::new("cargo").current_dir(dir)
+    }
+
+    #[test]
+    fn the_target_dir_is_cargos_own_answer() {
+        let dir = workspace();
+        let root = dir.path().canonicalize().expect("canonical");
+        // A target dir this test process inherits wins over the config, as for cargo build.
+        let inherited = ["CARGO_TARGET_DIR", "CARGO_BUILD_TARGET_DIR"]
+            .iter()
+            .find_map(|key| std::env::var_os(key).filter(|v| !v.is_empty()));
+        let expect = |fallback: PathBuf| inherited.as_ref().map_or(fallback, |d| root.join(d));
+        // The default: <workspace>/target.
+        assert_eq!(
+            target_dir_of(cargo_in(&root)).expect("default"),
+            expect(root.join("target"))
+        );
+        // CARGO_TARGET_DIR, relative to where cargo runs.
+        assert_eq!(
+            target_dir_of(cargo_in(&root).env("CARGO_TARGET_DIR", "out")).expect("env"),
+            root.join("out")
+        );
+        // build.target-dir in .cargo/config.toml, also from a directory inside the workspace.
+        std::fs::create_dir(root.join(".cargo")).expect(".cargo");
+        std::fs::write(
+            root.join(".cargo/config.toml"),
+            "[build]\ntarget-dir = \"built\"\n",
+        )
+        .expect("config");
+        for cwd in [root.clone(), root.join("src")] {
+            assert_eq!(
+                target_dir_of(cargo_in(&cwd)).expect("config"),
+                expect(root.join("built")),
+                "from {}",
+                cwd.display()
+            );
+        }
+    }
 }

@@ -103,8 +103,7 @@ fn run_local(args: LocalArgs, global: &GlobalArgs) -> anyhow::Result<bool> {
             output::progress(format!("  {line}"));
         }
     })?;
-    let target =
-        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| PathBuf::from("target"), PathBuf::from);
+    let target = verify::local::cargo_target_dir(std::path::Path::new("."))?;
     let bin = |name: &str| target.join(build_dir).join(name);
     let mut options =
         verify::LocalOptions::todo_chatbot(&args.database_url, bin("todo-api"), bin("todo-web"));
