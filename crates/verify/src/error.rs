@@ -10,6 +10,10 @@ pub enum Error {
     #[error(transparent)]
     Exec(#[from] exec::Error),
 
+    /// The deploy's values could not be read (the release check's inputs).
+    #[error(transparent)]
+    Cluster(#[from] cluster::Error),
+
     /// A file could not be read or written.
     #[error("{path}: {source}")]
     Io {

@@ -10,6 +10,14 @@ use crate::error::{Error, Result};
 /// The profile that uses `values.yaml` alone.
 pub const DEFAULT_PROFILE: &str = "default";
 
+/// The Kubernetes version charts are rendered for (`helm template --kube-version`) unless a
+/// caller says otherwise: the oldest the kit supports (the `v1_33` API types, Minikube's
+/// default `v1.33.1`). The deploy's chart check uses it too rather than the server's version:
+/// the check runs before the kit connects to the cluster (and a plan reads nothing), so the
+/// chart is held to the oldest API it must work on. `todoctl chart check --kube-version`
+/// checks another.
+pub const DEFAULT_KUBE_VERSION: &str = "1.33";
+
 /// How to render a chart.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Render {
@@ -28,13 +36,13 @@ pub struct Render {
 }
 
 impl Render {
-    /// Our defaults: release and namespace `todo-chatbot`, Kubernetes 1.33, `helm`.
+    /// Our defaults: release and namespace `todo-chatbot`, [`DEFAULT_KUBE_VERSION`], `helm`.
     pub fn new(chart: impl Into<PathBuf>) -> Self {
         Self {
             chart: chart.into(),
             release: "todo-chatbot".into(),
             namespace: "todo-chatbot".into(),
-            kube_version: "1.33".into(),
+            kube_version: DEFAULT_KUBE_VERSION.into(),
             helm: "helm".into(),
             values: Vec::new(),
         }

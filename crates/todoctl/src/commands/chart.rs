@@ -36,7 +36,7 @@ pub struct CheckArgs {
     #[arg(long)]
     pub all: bool,
     /// The Kubernetes version helm renders for.
-    #[arg(long, default_value = "1.33")]
+    #[arg(long, default_value = verify::DEFAULT_KUBE_VERSION)]
     pub kube_version: String,
     /// The helm to render with (e.g. helm3).
     #[arg(long, default_value = "helm")]

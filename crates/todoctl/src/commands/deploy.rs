@@ -16,7 +16,6 @@ use cluster::{DeployOptions, DeployOutcome};
 use serde::Serialize;
 
 use crate::cli::GlobalArgs;
-use crate::commands::chart::CheckArgs;
 use crate::commands::cluster::{ChartArgs, Target};
 use crate::commands::images::{ImageOptions, show as show_image_progress};
 use crate::commands::verify::{LiveArgs, run_live};
@@ -192,30 +191,14 @@ pub fn run(args: DeployArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
     }
 
     timed("chart check", &mut || {
-        let check = CheckArgs {
-            chart: args.chart.chart.clone(),
-            profile: vec![args.chart.profile.to_string()],
-            all: false,
-            kube_version: "1.33".into(),
-            helm: "helm".into(),
-            manifests: None,
-            ignores: Vec::new(),
-            strict: true,
-        };
-        // What this deploy installs: its release name, namespace and values files, so a name
-        // the user's release makes too long, or a value they set, is checked too.
-        let mut render = check.render();
-        render.release = args.target.release.clone();
-        render.namespace = args.target.namespace.clone();
-        render.values = args.chart.values.clone();
-        let mut ignores = check.ignores()?;
+        // What this deploy installs: its release name, namespace and values files.
         let options = DeployOptions {
             extra_values: args.chart.values.clone(),
             ..DeployOptions::new(&args.chart.chart, args.chart.profile)
         };
-        ignores.entries.extend(intended_by_the_values(&options)?);
-        let report = ::verify::check_profiles(&render, &check.profile, &ignores)?;
-        if !report.passes(check.strict) {
+        let report =
+            ::verify::check_release(&options, &args.target.release, &args.target.namespace)?;
+        if !report.passes(true) {
             eprintln!("{report}");
             bail!("the chart breaks the rules above; nothing was deployed");
         }
@@ -310,79 +293,9 @@ fn print_plan(global: &GlobalArgs, runner: &exec::Runner) -> anyhow::Result<Exit
     Ok(ExitCode::SUCCESS)
 }
 
-/// Findings the user's values ask for on purpose, as ignores for the deploy's chart check: a
-/// Secret they name is created outside the chart (if it is missing from the cluster too, the
-/// release step says so), and the database's chown init container runs as root with CHOWN in a
-/// namespace the release step labels Pod Security `baseline`.
-fn intended_by_the_values(options: &DeployOptions) -> anyhow::Result<Vec<::verify::Ignore>> {
-    let ignore = |rule: &str, object: Option<&str>, subject: Option<String>, reason: String| {
-        ::verify::Ignore {
-            rule: rule.into(),
-            object: object.map(str::to_owned),
-            subject,
-            profile: None,
-            reason,
-        }
-    };
-    let mut out: Vec<::verify::Ignore> = options
-        .values()?
-        .external_secrets()
-        .into_iter()
-        .map(|(key, name)| {
-            ignore(
-                "dangling-reference",
-                None,
-                Some(format!("Secret/{name}")),
-                format!("named by {key}: created outside the chart"),
-            )
-        })
-        .collect();
-    if options.pod_security()? == cluster::PodSecurityLevel::Baseline {
-        for rule in ["pss-run-as-non-root", "pss-capabilities"] {
-            out.push(ignore(
-                rule,
-                Some("StatefulSet/*"),
-                None,
-                "postgresql.volumePermissions: the chown init container needs Pod Security baseline, which the release step labels the namespace with".into(),
-            ));
-        }
-    }
-    Ok(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_check_lets_through_what_the_values_ask_for_on_purpose() {
-        let check = |values: &str, expect: &[(&str, Option<&str>)]| {
-            let dir = tempfile::tempdir().expect("temp dir");
-            let file = dir.path().join("values.yaml");
-            std::fs::write(&file, values).expect("values file");
-            let chart =
-                std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../helm/todo-chatbot");
-            let options = DeployOptions {
-                extra_values: vec![file],
-                ..DeployOptions::new(&chart, cluster::Profile::Dev)
-            };
-            let ignores = intended_by_the_values(&options).expect("values");
-            let got: Vec<(&str, Option<&str>)> = ignores
-                .iter()
-                .map(|i| (i.rule.as_str(), i.subject.as_deref()))
-                .collect();
-            assert_eq!(got, expect, "{values}");
-        };
-        check("{}", &[]);
-        check(
-            "secrets:\n  existingSecret: app-keys\n",
-            &[("dangling-reference", Some("Secret/app-keys"))],
-        );
-        check(
-            "postgresql:\n  volumePermissions:\n    enabled: true\n",
-            &[("pss-run-as-non-root", None), ("pss-capabilities", None)],
-        );
-    }
 
     fn summary(access: Option<FrontendAccess>) -> String {
         Summary {
