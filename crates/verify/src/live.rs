@@ -756,7 +756,11 @@ pub fn verify_live(runner: &Runner, o: &LiveOptions) -> LiveReport {
                 let f = k
                     .port_forward(&format!("svc/{svc}"), 0, u16::try_from(port).unwrap_or(80))
                     .map_err(|e| e.to_string())?;
-                let r = smoke::still_there(&f.url(), &fp);
+                let r =
+                    smoke::answering_again(&f.url(), Duration::from_secs(60)).and_then(|waited| {
+                        smoke::still_there(&f.url(), &fp)
+                            .map(|s| format!("answering again after {waited:.1?}; {s}"))
+                    });
                 let _ = f.stop();
                 r
             }));

@@ -455,6 +455,33 @@ pub fn journey_with(base_url: &str, progress: &Progress) -> (SmokeReport, Footpr
     )
 }
 
+/// Waits, up to `within`, until `GET /api/health` through todo-web says the database is `ok`;
+/// how long that took. Pods that were just replaced are Ready before every node routes their
+/// Service to them (kube-proxy programs the new endpoint after it appears), and meanwhile
+/// todo-web answers 502: that is the app coming back, not data lost.
+pub fn answering_again(base_url: &str, within: Duration) -> Result<Duration, String> {
+    let http = client()?;
+    let url = format!("{}/api/health", base_url.trim_end_matches('/'));
+    let start = std::time::Instant::now();
+    loop {
+        let answer = http
+            .get(&url)
+            .send()
+            .map_err(|e| format!("GET /api/health: {e}"))
+            .and_then(|r| body_of(r, "GET /api/health"))
+            .and_then(|v| parse::<Health>(v, "GET /api/health"));
+        let why = match answer {
+            Ok(h) if h.database == "ok" => return Ok(start.elapsed()),
+            Ok(h) => format!("database is {:?}", h.database),
+            Err(e) => e,
+        };
+        if start.elapsed() >= within {
+            return Err(format!("the app did not answer within {within:?}: {why}"));
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+}
+
 /// After a restart: signs in again as the journey's user and checks its data is still there.
 pub fn still_there(base_url: &str, fp: &Footprint) -> Result<String, String> {
     let s = Session::sign_in(base_url, &fp.email, &fp.password, false)?;
@@ -510,6 +537,54 @@ mod tests {
             (Err(e), Err(field)) => assert!(e.contains(field), "{answer}: {e}"),
             (got, expect) => panic!("{answer}: got {got:?}, expected {expect:?}"),
         }
+    }
+
+    /// A todo-web stand-in on loopback that answers each request with the next of `answers`
+    /// (status, body), repeating the last one.
+    fn serve(answers: Vec<(u16, &'static str)>) -> String {
+        use std::io::{BufRead, BufReader, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("address"));
+        std::thread::spawn(move || {
+            for (n, stream) in listener.incoming().enumerate() {
+                let Ok(mut stream) = stream else { return };
+                let mut reader = BufReader::new(stream.try_clone().expect("clone"));
+                let mut line = String::new();
+                while reader.read_line(&mut line).is_ok_and(|read| read > 2) {
+                    line.clear();
+                }
+                let (status, body) = answers[n.min(answers.len() - 1)];
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+            }
+        });
+        url
+    }
+
+    #[test]
+    fn the_app_answering_again_is_waited_for_within_a_bound() {
+        const OK: &str = r#"{"status":"ok","database":"ok","version":"0.1.0"}"#;
+        const GATEWAY: &str = r#"{"error":{"code":"backend_unavailable","message":"x"}}"#;
+        const MIGRATING: &str = r#"{"status":"degraded","database":"migrating","version":"0.1.0"}"#;
+        let check = |answers: Vec<(u16, &'static str)>, expect: Result<(), &str>| {
+            let got = answering_again(&serve(answers.clone()), Duration::from_secs(2)).map(|_| ());
+            match (got, expect) {
+                (Ok(()), Ok(())) => {}
+                (Err(e), Err(want)) => assert!(e.contains(want), "{answers:?}: {e}"),
+                (got, expect) => panic!("{answers:?}: got {got:?}, expected {expect:?}"),
+            }
+        };
+        check(vec![(200, OK)], Ok(()));
+        check(vec![(502, GATEWAY), (502, GATEWAY), (200, OK)], Ok(()));
+        check(vec![(200, MIGRATING), (200, OK)], Ok(()));
+        check(
+            vec![(502, GATEWAY)],
+            Err("did not answer within 2s: GET /api/health: HTTP 502"),
+        );
+        check(vec![(200, MIGRATING)], Err("database is \"migrating\""));
     }
 
     #[test]
