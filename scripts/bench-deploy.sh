@@ -71,7 +71,8 @@ deploy() {
 
 deploy first
 deploy unchanged
-echo '// bench-deploy: a one-line change' >>"$WORK/tree/crates/todo-api/src/main.rs"
+# Unique per run: the same line would give a content tag an earlier run already built.
+echo "// bench-deploy: a one-line change ($(date +%s%N))" >>"$WORK/tree/crates/todo-api/src/main.rs"
 deploy one-line
 
 cat "$OUT"

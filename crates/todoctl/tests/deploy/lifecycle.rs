@@ -59,7 +59,14 @@ fn a_one_line_change_rolls_only_the_backend_and_the_secret_survives_it_and_a_rol
     // One line of todo-api changes: only the backend image is rebuilt and rolled.
     let main = kit.root().join("crates/todo-api/src/main.rs");
     let source = std::fs::read_to_string(&main).expect("main.rs");
-    std::fs::write(&main, format!("{source}\n// e2e: a one-line change\n")).expect("edit");
+    // A line of its own each run: the same change would give the same content tag, and an
+    // image an earlier run built would be reused rather than built.
+    let nonce = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_nanos();
+    let line = format!("// e2e: a one-line change ({nonce})");
+    std::fs::write(&main, format!("{source}\n{line}\n")).expect("edit");
     let summary = kit.deployed("dev", &[]);
     assert!(built_fresh(&summary, "todo-chatbot-backend"), "{summary}");
     assert!(!built_fresh(&summary, "todo-chatbot-frontend"), "{summary}");
