@@ -37,6 +37,12 @@ fn finding(kit: &Kit, rule: &str) -> Value {
     .unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// Asserts that the finding's `field` contains `text`.
+fn says(finding: &Value, field: &str, text: &str) {
+    let value = finding[field].as_str().unwrap_or_default();
+    assert!(value.contains(text), "{field} lacks {text:?}: {finding}");
+}
+
 fn values(kit: &Kit, name: &str, yaml: &str) -> String {
     let path = kit.root().join(name);
     std::fs::write(&path, yaml).expect("values file");
@@ -85,20 +91,8 @@ fn an_image_that_was_never_loaded() {
     assert!(out.stderr.contains("ErrImageNeverPull"), "{}", out.stderr);
     install_broken(&kit, None, Some("0000deadbeef"));
     let f = finding(&kit, "image-not-loaded");
-    assert!(
-        f["problem"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("todo-chatbot-backend:0000deadbeef"),
-        "{f}"
-    );
-    assert!(
-        f["fix"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("images load --context"),
-        "{f}"
-    );
+    says(&f, "problem", "todo-chatbot-backend:0000deadbeef");
+    says(&f, "fix", "images load --context");
 }
 
 #[test]
@@ -119,13 +113,7 @@ fn a_missing_existing_secret() {
     );
     install_broken(&kit, Some(&file), None);
     let f = finding(&kit, "missing-secret-or-configmap");
-    assert!(
-        f["problem"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("Secret never-created"),
-        "{f}"
-    );
+    says(&f, "problem", "Secret never-created");
 }
 
 #[test]
@@ -138,13 +126,7 @@ fn requests_larger_than_the_node() {
     );
     install_broken(&kit, Some(&file), None);
     let f = finding(&kit, "pending-resources");
-    assert!(
-        f["problem"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("too little cpu"),
-        "{f}"
-    );
+    says(&f, "problem", "too little cpu");
 }
 
 #[test]
@@ -165,18 +147,9 @@ fn a_jwt_secret_too_short_and_a_database_that_is_down() {
         .run()
         .expect("scale the database down");
     let f = finding(&kit, "readiness-failing");
-    assert!(
-        f["object"].as_str().unwrap_or_default().contains("backend"),
-        "{f}"
-    );
+    says(&f, "object", "backend");
     // Within the probe's timeout the backend answers why: not a bare timeout.
-    assert!(
-        f["problem"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("statuscode: 503"),
-        "{f}"
-    );
+    says(&f, "problem", "statuscode: 503");
     kit.ns
         .kubectl([
             "scale",
@@ -228,17 +201,8 @@ fn a_jwt_secret_too_short_and_a_database_that_is_down() {
         .run()
         .expect("restart the backend");
     let f = finding(&kit, "crash-config-error");
-    assert!(
-        f["problem"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("JWT_SECRET"),
-        "{f}"
-    );
-    assert!(
-        f["fix"].as_str().unwrap_or_default().contains("jwt-secret"),
-        "{f}"
-    );
+    says(&f, "problem", "JWT_SECRET");
+    says(&f, "fix", "jwt-secret");
 }
 
 #[test]
@@ -354,11 +318,5 @@ fn a_statefulset_name_too_long_for_its_pods_labels() {
             .starts_with("statefulset/"),
         "{f}"
     );
-    assert!(
-        f["fix"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("fullnameOverride"),
-        "{f}"
-    );
+    says(&f, "fix", "fullnameOverride");
 }
