@@ -257,7 +257,8 @@ pub struct DeployOptions {
     pub frontend_tag: Option<String>,
     /// How long helm waits for readiness before rolling back.
     pub timeout: Duration,
-    /// The Kubernetes version the offline render check assumes (`1.33.1`).
+    /// The Kubernetes version the offline render and the chart check assume
+    /// ([`DEFAULT_KUBE_VERSION`](crate::minikube::DEFAULT_KUBE_VERSION)).
     pub kube_version: String,
     /// Secrets for the chart.
     pub secrets: Secrets,
@@ -273,7 +274,7 @@ impl DeployOptions {
             backend_tag: None,
             frontend_tag: None,
             timeout: Duration::from_secs(300),
-            kube_version: "1.33.1".into(),
+            kube_version: crate::minikube::DEFAULT_KUBE_VERSION.into(),
             secrets: Secrets::default(),
         }
     }

@@ -44,8 +44,12 @@ impl Default for MinikubeOptions {
 /// The Minikube profile (and so kube context) the kit uses unless told otherwise.
 pub const DEFAULT_PROFILE: &str = "todo-chatbot";
 
-/// The Kubernetes version the kit starts; the oldest it supports is 1.33.
+/// The Kubernetes version the kit starts, in minikube's spelling: the oldest it supports.
 pub const DEFAULT_KUBERNETES_VERSION: &str = "v1.33.1";
+
+/// [`DEFAULT_KUBERNETES_VERSION`] without the `v`, as `helm --kube-version` takes it: the
+/// version charts are rendered and checked for unless a caller says otherwise.
+pub const DEFAULT_KUBE_VERSION: &str = DEFAULT_KUBERNETES_VERSION.split_at(1).1;
 
 /// The `minikube start` command for `options`.
 pub fn start_cmd(program: &str, options: &MinikubeOptions) -> Cmd {

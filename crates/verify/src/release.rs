@@ -10,8 +10,8 @@ use crate::render::Render;
 
 /// Checks what a deploy installs: `options`' profile of its chart, rendered with the release
 /// name, namespace and values files the release step uses (so a name the release makes too long,
-/// or a value the user sets, is checked too), for [`DEFAULT_KUBE_VERSION`](crate::DEFAULT_KUBE_VERSION)
-/// with `helm`. The ignores are the chart's own `verify-ignores.yaml` plus what the values ask
+/// or a value the user sets, is checked too), for the options' Kubernetes version (the one
+/// the release step's offline render uses) with `helm`. The ignores are the chart's own `verify-ignores.yaml` plus what the values ask
 /// for on purpose ([`intended_by_the_values`]). The deploy requires
 /// [`ChartReport::passes`]`(true)`: no error and no warning.
 pub fn check_release(
@@ -23,6 +23,7 @@ pub fn check_release(
     render.release = release.to_owned();
     render.namespace = namespace.to_owned();
     render.values = options.extra_values.clone();
+    render.kube_version = options.kube_version.clone();
     let own = default_ignores_path(&options.chart);
     let mut ignores = if own.exists() {
         Ignores::load(&own)?
@@ -106,7 +107,7 @@ mod tests {
         );
     }
 
-    /// The release's name, namespace and values files reach the render.
+    /// The release's name, namespace, values files and Kubernetes version reach the render.
     #[test]
     fn the_release_check_renders_what_the_release_installs() {
         let dir = tempfile::tempdir().expect("temp dir");
@@ -116,16 +117,14 @@ mod tests {
             std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../helm/todo-chatbot");
         let options = DeployOptions {
             extra_values: vec![file],
+            kube_version: "1.34.2".into(),
             ..DeployOptions::new(&chart, cluster::Profile::Dev)
         };
         let report = check_release(&options, "shop", "shop-ns").expect("check");
         assert_eq!(report.checks.len(), 1);
         let check = &report.checks[0];
         assert_eq!(check.profile.as_deref(), Some("dev"));
-        assert_eq!(
-            check.kube_version.as_deref(),
-            Some(crate::DEFAULT_KUBE_VERSION)
-        );
+        assert_eq!(check.kube_version.as_deref(), Some("1.34.2"));
         assert!(report.passes(true), "{report}");
         // The user's Secret is let through, not missing.
         assert!(

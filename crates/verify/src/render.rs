@@ -11,12 +11,12 @@ use crate::error::{Error, Result};
 pub const DEFAULT_PROFILE: &str = "default";
 
 /// The Kubernetes version charts are rendered for (`helm template --kube-version`) unless a
-/// caller says otherwise: the oldest the kit supports (the `v1_33` API types, Minikube's
-/// default `v1.33.1`). The deploy's chart check uses it too rather than the server's version:
+/// caller says otherwise: the one the kit starts Minikube with, the oldest it supports (the
+/// `v1_33` API types). The deploy's chart check uses it too rather than the server's version:
 /// the check runs before the kit connects to the cluster (and a plan reads nothing), so the
 /// chart is held to the oldest API it must work on. `todoctl chart check --kube-version`
 /// checks another.
-pub const DEFAULT_KUBE_VERSION: &str = "1.33";
+pub const DEFAULT_KUBE_VERSION: &str = cluster::minikube::DEFAULT_KUBE_VERSION;
 
 /// How to render a chart.
 #[derive(Debug, Clone, PartialEq, Eq)]
