@@ -9,11 +9,11 @@ use crate::ignores::{Ignore, Ignores};
 use crate::render::Render;
 
 /// Checks what a deploy installs: `options`' profile of its chart, rendered with the release
-/// name, namespace and values files the release step uses (so a name the release makes too long,
-/// or a value the user sets, is checked too), for the options' Kubernetes version (the one
-/// the release step's offline render uses) with `helm`. The ignores are the chart's own `verify-ignores.yaml` plus what the values ask
-/// for on purpose ([`intended_by_the_values`]). The deploy requires
-/// [`ChartReport::passes`]`(true)`: no error and no warning.
+/// name, namespace, values files and Kubernetes version the release step uses (so a name the
+/// release makes too long, or a value the user sets, is checked too) with `helm`. The ignores
+/// are the chart's own `verify-ignores.yaml` plus what the values ask for on purpose
+/// ([`intended_by_the_values`]). The deploy requires [`ChartReport::passes`]`(true)`: no error
+/// and no warning.
 pub fn check_release(
     options: &DeployOptions,
     release: &str,
