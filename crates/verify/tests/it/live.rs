@@ -724,6 +724,13 @@ fn smoke_and_persistence_run_through_kubectl_port_forward() {
     ] {
         assert!(calls.contains(want), "missing {want:?} in:\n{calls}");
     }
+    assert!(
+        report
+            .steps
+            .iter()
+            .any(|s| s.name == "the app answers through the frontend" && s.ok),
+        "{report}"
+    );
     let survived = report
         .steps
         .iter()
@@ -734,6 +741,50 @@ fn smoke_and_persistence_run_through_kubectl_port_forward() {
         "{report}"
     );
     api.terminate().unwrap();
+}
+
+/// Ready endpoints are not yet routed ones: the journey waits until the app answers through the
+/// frontend, and a frontend that never reaches its backend is reported as that, with the
+/// journey (and so persistence) not run on a half-working app.
+#[test]
+fn the_journey_waits_for_the_app_to_answer_through_the_frontend() {
+    let (_, web_bin) = crate::local::binaries();
+    let nobody = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let forward = format!(
+        "  *' port-forward '*) for a in \"$@\"; do last=\"$a\"; done; \
+         PORT=\"${{last%%:*}}\" BIND_ADDR=127.0.0.1 BACKEND_URL=http://127.0.0.1:{nobody} exec '{}' ;;",
+        web_bin.display()
+    );
+    let fake = Fake::with(
+        &healthy(),
+        &endpoints("todo-chatbot-frontend", 1, 0),
+        &forward,
+    );
+    let mut o = fake.options();
+    o.smoke = true;
+    o.persistence = true;
+    o.timeout = Duration::from_secs(2);
+    let report = verify_live(&exec::Runner::live(), &o);
+    assert!(!report.passed(), "{report}");
+    assert!(report.smoke.is_none(), "{report}");
+    let answers = report
+        .steps
+        .iter()
+        .find(|s| s.name == "the app answers through the frontend")
+        .unwrap_or_else(|| panic!("no answering step in {report}"));
+    assert!(
+        !answers.ok && answers.detail.contains("did not answer within 2s"),
+        "{report}"
+    );
+    let persistence = report.steps.iter().find(|s| s.name == "persistence");
+    assert!(
+        persistence.is_some_and(|s| s.detail.contains("needs a passing smoke journey")),
+        "{report}"
+    );
 }
 
 /// A dry run reads nothing and runs nothing: it records, in order, what the live run would
