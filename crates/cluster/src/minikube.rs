@@ -48,7 +48,10 @@ pub const DEFAULT_PROFILE: &str = "todo-chatbot";
 pub const DEFAULT_KUBERNETES_VERSION: &str = "v1.33.1";
 
 /// [`DEFAULT_KUBERNETES_VERSION`] without the `v`, as `helm --kube-version` takes it: the
-/// version charts are rendered and checked for unless a caller says otherwise.
+/// version charts are rendered and checked for unless a caller says otherwise. The deploy's
+/// chart check uses it too rather than the server's version: the check runs before the kit
+/// connects to the cluster (and a plan reads nothing), so the chart is held to the oldest API
+/// it must work on. `todoctl chart check --kube-version` checks another.
 pub const DEFAULT_KUBE_VERSION: &str = DEFAULT_KUBERNETES_VERSION.split_at(1).1;
 
 /// The `minikube start` command for `options`.

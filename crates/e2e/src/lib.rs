@@ -1,4 +1,5 @@
-//! The harness for tests that need a real Kubernetes cluster.
+//! The harness for tests that need a real Kubernetes cluster, and the pinned tools
+//! ([`tool`], [`tools_path`]) every crate's tests run.
 //!
 //! Which cluster is never guessed: `TEST_KUBE_CONTEXT` names the context and `TEST_KUBECONFIG`
 //! (optional) the kubeconfig holding it. `just test` sets both to the test cluster it starts
@@ -16,6 +17,10 @@
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+mod workspace;
+
+pub use workspace::{copy_dir, repo_root, tool, tools_path};
 
 /// The variable naming the context the tests use.
 pub const CONTEXT_VAR: &str = "TEST_KUBE_CONTEXT";

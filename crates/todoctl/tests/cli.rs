@@ -96,7 +96,7 @@ fn chart_check_passes_the_chart_and_fails_every_broken_fixture() {
     assert_eq!(all.stdout.matches("PASS").count(), 3, "{}", all.stdout);
 
     let passing = ["base.yaml", "known-extra-kinds.yaml", "netpol-good.yaml"];
-    let fixtures = repo_root().join("crates/verify/tests/fixtures");
+    let fixtures = repo_root().join("crates/chart-check/tests/fixtures");
     let mut checked = 0;
     for entry in std::fs::read_dir(&fixtures).unwrap() {
         let path = entry.unwrap().path();

@@ -21,6 +21,7 @@ use std::net::{TcpListener, TcpStream, ToSocketAddrs};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use chart_check::{Finding, Object, Render, RuleId, Typed, mentions_host, parse_stream};
 use exec::{Child, Cmd};
 use images::ImageRef;
 use k8s_openapi::api::core::v1::{Container, Probe};
@@ -29,9 +30,6 @@ use reqwest::Url;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::finding::Finding;
-use crate::manifest::{Object, Typed, parse_stream};
-use crate::rules::mentions_host;
 use crate::smoke::{self, SmokeReport};
 use crate::step::{Progress, Step, write_steps};
 
@@ -197,9 +195,9 @@ impl LocalReport {
             && self.smoke.as_ref().is_none_or(SmokeReport::passed)
     }
 
-    /// Rule ids of the findings (for tests and scripts).
-    pub fn rule_ids(&self) -> BTreeSet<String> {
-        self.findings.iter().map(|f| f.rule.clone()).collect()
+    /// The rules of the findings, in catalog order.
+    pub fn rule_ids(&self) -> BTreeSet<RuleId> {
+        self.findings.iter().map(|f| f.rule).collect()
     }
 }
 
@@ -249,9 +247,7 @@ impl fmt::Display for LocalReport {
                 "  ERROR    {:<20} {}  {}",
                 finding.rule, finding.object, finding.message
             )?;
-            if let Some(rule) = crate::catalog::rule(&finding.rule) {
-                writeln!(f, "           fix: {}", rule.fix)?;
-            }
+            writeln!(f, "           fix: {}", finding.rule.rule().fix)?;
         }
         write_steps(f, &self.steps)?;
         if let Some(s) = &self.smoke {
@@ -684,7 +680,7 @@ fn plan(objects: &[Object], opts: &LocalOptions, db: &Url) -> Result<Planned> {
                 Err(why) => {
                     out.findings.push(
                         Finding::new(
-                            "dangling-reference",
+                            RuleId::DanglingReference,
                             d.id(),
                             format!("container {:?}: {why}", c.name),
                         )
@@ -904,7 +900,7 @@ fn database_consistency(
             if !wrong.is_empty() {
                 return Some(
                     Finding::new(
-                        "database-credentials",
+                        RuleId::DatabaseCredentials,
                         owner.id(),
                         format!("{var} uses {}", wrong.join("; ")),
                     )
@@ -1039,7 +1035,7 @@ fn probe_until(
 
 /// Renders a chart profile with real helm and runs [`verify_local`] on it.
 pub fn verify_local_chart(
-    render: &crate::render::Render,
+    render: &Render,
     profile: &str,
     opts: &LocalOptions,
 ) -> Result<LocalReport> {
@@ -1097,7 +1093,7 @@ fn run(
             if !declared.contains(&e.name) && !referenced.contains(&e.name) {
                 report.findings.push(
                     Finding::new(
-                        "env-unread",
+                        RuleId::EnvUnread,
                         p.workload.clone(),
                         format!(
                             "container {:?}: {} (from {}) is set but the app never reads it (its --help declares: {})",

@@ -3,10 +3,11 @@
 
 use cluster::{DeployOptions, PodSecurityLevel};
 
-use crate::check::{ChartReport, check_profiles, default_ignores_path};
+use chart_check::{
+    ChartReport, Ignore, Ignores, Render, RuleId, check_profiles, default_ignores_path,
+};
+
 use crate::error::Result;
-use crate::ignores::{Ignore, Ignores};
-use crate::render::Render;
 
 /// Checks what a deploy installs: `options`' profile of its chart, rendered with the release
 /// name, namespace, values files and Kubernetes version the release step uses (so a name the
@@ -19,11 +20,10 @@ pub fn check_release(
     release: &str,
     namespace: &str,
 ) -> Result<ChartReport> {
-    let mut render = Render::new(&options.chart);
+    let mut render = Render::new(&options.chart, &options.kube_version);
     render.release = release.to_owned();
     render.namespace = namespace.to_owned();
     render.values = options.extra_values.clone();
-    render.kube_version = options.kube_version.clone();
     let own = default_ignores_path(&options.chart);
     let mut ignores = if own.exists() {
         Ignores::load(&own)?
@@ -31,7 +31,11 @@ pub fn check_release(
         Ignores::default()
     };
     ignores.entries.extend(intended_by_the_values(options)?);
-    check_profiles(&render, &[options.profile.to_string()], &ignores)
+    Ok(check_profiles(
+        &render,
+        &[options.profile.to_string()],
+        &ignores,
+    )?)
 }
 
 /// Findings the deploy's values ask for on purpose, as ignores for its chart check: a Secret
@@ -40,8 +44,8 @@ pub fn check_release(
 /// namespace the release step labels Pod Security `baseline`.
 pub fn intended_by_the_values(options: &DeployOptions) -> Result<Vec<Ignore>> {
     let ignore =
-        |rule: &str, object: Option<&str>, subject: Option<String>, reason: String| Ignore {
-            rule: rule.into(),
+        |rule: RuleId, object: Option<&str>, subject: Option<String>, reason: String| Ignore {
+            rule,
             object: object.map(str::to_owned),
             subject,
             profile: None,
@@ -53,7 +57,7 @@ pub fn intended_by_the_values(options: &DeployOptions) -> Result<Vec<Ignore>> {
         .into_iter()
         .map(|(key, name)| {
             ignore(
-                "dangling-reference",
+                RuleId::DanglingReference,
                 None,
                 Some(format!("Secret/{name}")),
                 format!("named by {key}: created outside the chart"),
@@ -61,7 +65,7 @@ pub fn intended_by_the_values(options: &DeployOptions) -> Result<Vec<Ignore>> {
         })
         .collect();
     if options.pod_security()? == PodSecurityLevel::Baseline {
-        for rule in ["pss-run-as-non-root", "pss-capabilities"] {
+        for rule in [RuleId::PssRunAsNonRoot, RuleId::PssCapabilities] {
             out.push(ignore(
                 rule,
                 Some("StatefulSet/*"),
@@ -79,7 +83,7 @@ mod tests {
 
     #[test]
     fn the_check_lets_through_what_the_values_ask_for_on_purpose() {
-        let check = |values: &str, expect: &[(&str, Option<&str>)]| {
+        let check = |values: &str, expect: &[(RuleId, Option<&str>)]| {
             let dir = tempfile::tempdir().expect("temp dir");
             let file = dir.path().join("values.yaml");
             std::fs::write(&file, values).expect("values file");
@@ -90,20 +94,23 @@ mod tests {
                 ..DeployOptions::new(&chart, cluster::Profile::Dev)
             };
             let ignores = intended_by_the_values(&options).expect("values");
-            let got: Vec<(&str, Option<&str>)> = ignores
+            let got: Vec<(RuleId, Option<&str>)> = ignores
                 .iter()
-                .map(|i| (i.rule.as_str(), i.subject.as_deref()))
+                .map(|i| (i.rule, i.subject.as_deref()))
                 .collect();
             assert_eq!(got, expect, "{values}");
         };
         check("{}", &[]);
         check(
             "secrets:\n  existingSecret: app-keys\n",
-            &[("dangling-reference", Some("Secret/app-keys"))],
+            &[(RuleId::DanglingReference, Some("Secret/app-keys"))],
         );
         check(
             "postgresql:\n  volumePermissions:\n    enabled: true\n",
-            &[("pss-run-as-non-root", None), ("pss-capabilities", None)],
+            &[
+                (RuleId::PssRunAsNonRoot, None),
+                (RuleId::PssCapabilities, None),
+            ],
         );
     }
 
@@ -131,7 +138,7 @@ mod tests {
             check
                 .findings
                 .iter()
-                .any(|f| f.rule == "dangling-reference" && f.ignored.is_some()),
+                .any(|f| f.rule == RuleId::DanglingReference && f.ignored.is_some()),
             "{report}"
         );
     }

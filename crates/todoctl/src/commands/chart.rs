@@ -3,8 +3,8 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use chart_check::{Ignores, Render};
 use clap::{Args, Subcommand};
-use verify::{Ignores, Render};
 
 use crate::cli::GlobalArgs;
 use crate::output;
@@ -36,7 +36,7 @@ pub struct CheckArgs {
     #[arg(long)]
     pub all: bool,
     /// The Kubernetes version helm renders for.
-    #[arg(long, default_value = verify::DEFAULT_KUBE_VERSION)]
+    #[arg(long, default_value = cluster::minikube::DEFAULT_KUBE_VERSION)]
     pub kube_version: String,
     /// The helm to render with (e.g. helm3).
     #[arg(long, default_value = "helm")]
@@ -56,7 +56,7 @@ pub struct CheckArgs {
 impl CheckArgs {
     /// The chart's own ignores plus the ones given.
     pub fn ignores(&self) -> anyhow::Result<Ignores> {
-        let own = verify::default_ignores_path(&self.chart);
+        let own = chart_check::default_ignores_path(&self.chart);
         let mut ignores = if own.exists() {
             Ignores::load(&own)?
         } else {
@@ -70,8 +70,7 @@ impl CheckArgs {
 
     /// The renderer for these flags.
     pub fn render(&self) -> Render {
-        let mut render = Render::new(&self.chart);
-        render.kube_version = self.kube_version.clone();
+        let mut render = Render::new(&self.chart, &self.kube_version);
         render.helm = self.helm.clone();
         render
     }
@@ -80,13 +79,13 @@ impl CheckArgs {
     pub fn run(&self, global: &GlobalArgs) -> anyhow::Result<bool> {
         let ignores = self.ignores()?;
         if let Some(path) = &self.manifests {
-            let text = verify::read_manifests(path)?;
+            let text = chart_check::read_manifests(path)?;
             let report =
-                verify::check_manifests(&text, &path.display().to_string(), None, &ignores);
+                chart_check::check_manifests(&text, &path.display().to_string(), None, &ignores);
             output::report(global, &report)?;
             return Ok(report.passes(self.strict));
         }
-        let report = verify::check_profiles(&self.render(), &self.profile, &ignores)?;
+        let report = chart_check::check_profiles(&self.render(), &self.profile, &ignores)?;
         output::report(global, &report)?;
         Ok(report.passes(self.strict))
     }
@@ -101,7 +100,7 @@ pub fn run(args: ChartArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
         }),
         ChartCommand::Rules => {
             let text = std::fmt::from_fn(|f| {
-                for (i, rule) in verify::catalog::RULES.iter().enumerate() {
+                for (i, rule) in chart_check::RULES.iter().enumerate() {
                     if i > 0 {
                         writeln!(f)?;
                     }
@@ -110,7 +109,7 @@ pub fn run(args: ChartArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
                 }
                 Ok(())
             });
-            output::report_as(global, &verify::catalog::RULES, text)?;
+            output::report_as(global, &chart_check::RULES, text)?;
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -111,7 +111,7 @@ fn run_local(args: LocalArgs, global: &GlobalArgs) -> anyhow::Result<bool> {
         options.engine = verify::Engine::Podman;
     }
     options.progress = step_progress();
-    let render = verify::Render::new(&args.chart);
+    let render = chart_check::Render::new(&args.chart, cluster::minikube::DEFAULT_KUBE_VERSION);
     let report = verify::verify_local_chart(&render, &args.profile, &options)?;
     output::report(global, &report)?;
     Ok(report.passed())

@@ -38,7 +38,7 @@ fn check_accepts(args: &[&str]) -> Result<(), String> {
 fn what_the_api_server_refuses_chart_check_refuses_too() {
     let cluster = e2e::TestCluster::from_env().unwrap_or_else(|e| panic!("{e}"));
     let ns = cluster.namespace("e2e-agree").expect("namespace");
-    let fixtures = repo_root().join("crates/verify/tests/fixtures");
+    let fixtures = repo_root().join("crates/chart-check/tests/fixtures");
     let mut refused = Vec::new();
     let mut missed = Vec::new();
     let mut files: Vec<_> = std::fs::read_dir(&fixtures)

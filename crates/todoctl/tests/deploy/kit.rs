@@ -11,12 +11,9 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use e2e::{Namespace, TestCluster};
+pub use e2e::{repo_root, tools_path};
 use exec::{Cmd, Output};
 use serde_json::Value;
-
-pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
 
 /// A real tool as `just` finds it: `.tools/bin` first, then `PATH`.
 pub fn real_tool(name: &str) -> String {
@@ -25,15 +22,6 @@ pub fn real_tool(name: &str) -> String {
         .unwrap_or_else(|e| panic!("{e}: run `just tools`"))
         .display()
         .to_string()
-}
-
-/// PATH with the pinned tools (`just tools`) first, as `just` runs todoctl.
-pub fn tools_path() -> String {
-    format!(
-        "{}:{}",
-        repo_root().join(".tools/bin").display(),
-        std::env::var("PATH").unwrap_or_default()
-    )
 }
 
 /// A release of the chart in a namespace of its own, deployed from a snapshot of the tree.

@@ -4,22 +4,10 @@
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
+use e2e::{repo_root, tools_path};
 use exec::Cmd;
-
-pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// PATH with the pinned tools (`just tools`) first, as `just` runs todoctl.
-pub fn tools_path() -> String {
-    format!(
-        "{}:{}",
-        repo_root().join(".tools/bin").display(),
-        std::env::var("PATH").unwrap_or_default()
-    )
-}
 
 /// todoctl in the repository root with the pinned tools first on PATH.
 pub fn todoctl(args: &[&str]) -> Cmd {

@@ -2,12 +2,11 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use verify::{LocalOptions, Render, verify_local};
-
-use crate::static_checks::{copy_dir, helm_path};
+use chart_check::{Render, RuleId};
+use verify::{LocalOptions, verify_local};
 
 fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+    e2e::repo_root()
 }
 
 pub fn admin_url() -> String {
@@ -51,16 +50,19 @@ fn options() -> LocalOptions {
 }
 
 fn render(chart: &Path, profile: &str) -> String {
-    let mut r = Render::new(chart);
-    r.helm = helm_path("helm");
+    let mut r = Render::new(chart, cluster::minikube::DEFAULT_KUBE_VERSION);
+    r.helm = e2e::tool("helm").display().to_string();
     r.render(profile).unwrap()
 }
 
 #[test]
 fn real_chart_runs_green_locally_in_default_and_dev_profiles() {
     for profile in ["default", "dev"] {
-        let mut r = Render::new(workspace().join("helm/todo-chatbot"));
-        r.helm = helm_path("helm");
+        let mut r = Render::new(
+            workspace().join("helm/todo-chatbot"),
+            cluster::minikube::DEFAULT_KUBE_VERSION,
+        );
+        r.helm = e2e::tool("helm").display().to_string();
         let report = verify::verify_local_chart(&r, profile, &options()).unwrap();
         println!("{report}");
         assert!(report.passed(), "{report}");
@@ -80,7 +82,7 @@ fn real_chart_runs_green_locally_in_default_and_dev_profiles() {
 /// profile locally and returns the report.
 fn broken(template: &str, from: &str, to: &str) -> verify::LocalReport {
     let dir = tempfile::tempdir().unwrap();
-    copy_dir(&workspace().join("helm/todo-chatbot"), dir.path());
+    e2e::copy_dir(&workspace().join("helm/todo-chatbot"), dir.path()).unwrap();
     let path = dir.path().join("templates").join(template);
     let text = std::fs::read_to_string(&path).unwrap();
     assert!(text.contains(from), "{template} has no {from:?}");
@@ -133,7 +135,7 @@ fn an_env_name_the_app_does_not_read_is_caught() {
     let r = broken("configmap-backend.yaml", "LOG_LEVEL:", "LOG_LEVL:");
     assert_eq!(
         r.rule_ids().into_iter().collect::<Vec<_>>(),
-        ["env-unread"],
+        [RuleId::EnvUnread],
         "{r}"
     );
     assert!(r.findings[0].message.contains("LOG_LEVL"), "{r}");
@@ -183,7 +185,7 @@ fn a_database_name_the_postgresql_statefulset_does_not_create_is_caught() {
     );
     assert_eq!(
         r.rule_ids().into_iter().collect::<Vec<_>>(),
-        ["database-credentials"],
+        [RuleId::DatabaseCredentials],
         "{r}"
     );
     assert!(r.findings[0].message.contains("\"todo_db\""), "{r}");
@@ -218,7 +220,7 @@ fn smoke_journey_against_nothing_fails_at_register_and_skips_the_rest() {
 #[test]
 fn podman_runs_the_real_image_with_the_pod_security_context_and_no_secret_in_argv() {
     let manifests = render(&workspace().join("helm/todo-chatbot"), "dev");
-    let parsed = verify::manifest::parse_stream(&manifests);
+    let parsed = chart_check::parse_stream(&manifests);
     let backend = parsed
         .objects
         .iter()

@@ -2,4 +2,3 @@
 
 mod live;
 mod local;
-mod static_checks;

@@ -10,14 +10,6 @@ use crate::error::{Error, Result};
 /// The profile that uses `values.yaml` alone.
 pub const DEFAULT_PROFILE: &str = "default";
 
-/// The Kubernetes version charts are rendered for (`helm template --kube-version`) unless a
-/// caller says otherwise: the one the kit starts Minikube with, the oldest it supports (the
-/// `v1_33` API types). The deploy's chart check uses it too rather than the server's version:
-/// the check runs before the kit connects to the cluster (and a plan reads nothing), so the
-/// chart is held to the oldest API it must work on. `todoctl chart check --kube-version`
-/// checks another.
-pub const DEFAULT_KUBE_VERSION: &str = cluster::minikube::DEFAULT_KUBE_VERSION;
-
 /// How to render a chart.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Render {
@@ -36,13 +28,14 @@ pub struct Render {
 }
 
 impl Render {
-    /// Our defaults: release and namespace `todo-chatbot`, [`DEFAULT_KUBE_VERSION`], `helm`.
-    pub fn new(chart: impl Into<PathBuf>) -> Self {
+    /// Renders `chart` for Kubernetes `kube_version` (as `--kube-version` takes it, `1.33.1`);
+    /// the other defaults: release and namespace `todo-chatbot`, `helm`.
+    pub fn new(chart: impl Into<PathBuf>, kube_version: impl Into<String>) -> Self {
         Self {
             chart: chart.into(),
             release: "todo-chatbot".into(),
             namespace: "todo-chatbot".into(),
-            kube_version: DEFAULT_KUBE_VERSION.into(),
+            kube_version: kube_version.into(),
             helm: "helm".into(),
             values: Vec::new(),
         }

@@ -4,7 +4,7 @@ use std::fmt;
 
 use serde::Serialize;
 
-use crate::catalog;
+use crate::catalog::RuleId;
 
 /// How bad a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -28,8 +28,8 @@ impl fmt::Display for Severity {
 /// One problem found in the manifests.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {
-    /// Rule id from the catalog ([`catalog::RULES`]), e.g. `unknown-field`.
-    pub rule: String,
+    /// The rule of the catalog, e.g. `unknown-field`.
+    pub rule: RuleId,
     /// The rule's severity.
     pub severity: Severity,
     /// The object, as `Kind/name` (or `document #N` when it has no kind or name).
@@ -53,11 +53,10 @@ pub struct Finding {
 
 impl Finding {
     /// A finding of `rule` (its severity comes from the catalog) on `object`.
-    pub fn new(rule: &str, object: impl Into<String>, message: impl Into<String>) -> Self {
-        let severity = catalog::rule(rule).map_or(Severity::Error, |r| r.severity);
+    pub fn new(rule: RuleId, object: impl Into<String>, message: impl Into<String>) -> Self {
         Self {
-            rule: rule.to_owned(),
-            severity,
+            rule,
+            severity: rule.rule().severity,
             object: object.into(),
             path: None,
             message: message.into(),

@@ -16,7 +16,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::catalog;
+use crate::catalog::RuleId;
 use crate::error::{Error, Result};
 use crate::finding::Finding;
 
@@ -24,8 +24,8 @@ use crate::finding::Finding;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Ignore {
-    /// Rule id from the catalog.
-    pub rule: String,
+    /// The rule it silences.
+    pub rule: RuleId,
     /// `Kind/name` of the object (wildcards `*`); any object when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object: Option<String>,
@@ -67,12 +67,6 @@ impl Ignores {
     pub fn parse(text: &str) -> std::result::Result<Self, String> {
         let file: File = serde_saphyr::from_str(text).map_err(|e| e.to_string())?;
         for (i, ig) in file.ignores.iter().enumerate() {
-            if catalog::rule(&ig.rule).is_none() {
-                return Err(format!(
-                    "ignores[{i}]: unknown rule {:?} (see the rule catalog: `todoctl chart rules`)",
-                    ig.rule
-                ));
-            }
             if ig.reason.trim().len() < 10 {
                 return Err(format!(
                     "ignores[{i}] (rule {}): a written reason is required (at least a short sentence)",

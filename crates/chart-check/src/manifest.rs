@@ -19,6 +19,7 @@ use k8s_openapi::api::storage::v1::StorageClass;
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use serde_json::Value;
 
+use crate::catalog::RuleId;
 use crate::finding::Finding;
 
 /// A Kubernetes object parsed into its k8s-openapi type.
@@ -256,7 +257,7 @@ pub fn parse_stream(text: &str) -> Parsed {
             Err(e) => {
                 parsed.documents += 1;
                 let mut f = Finding::new(
-                    "yaml-invalid",
+                    RuleId::YamlInvalid,
                     format!("document #{}", doc.index),
                     format!(
                         "{} (document starts at line {})",
@@ -323,7 +324,7 @@ fn parse_object(raw: Value, doc: &RawDocument, parsed: &mut Parsed) {
     } else {
         format!("{kind}/{name}")
     };
-    let finding = |rule: &str, message: String| {
+    let finding = |rule: RuleId, message: String| {
         let mut f = Finding::new(rule, id.clone(), message);
         f.source = doc.source.clone();
         f
@@ -331,7 +332,7 @@ fn parse_object(raw: Value, doc: &RawDocument, parsed: &mut Parsed) {
     let typed = match typed(api_version, &kind, &raw) {
         Some(Ok(t)) => t,
         Some(Err((path, message))) => {
-            let mut f = finding("object-invalid", message);
+            let mut f = finding(RuleId::ObjectInvalid, message);
             if !path.is_empty() && path != "." {
                 f = f.at(path);
             }
@@ -340,7 +341,7 @@ fn parse_object(raw: Value, doc: &RawDocument, parsed: &mut Parsed) {
         }
         None => {
             parsed.findings.push(finding(
-                "unknown-kind",
+                RuleId::UnknownKind,
                 format!(
                     "apiVersion {api_version:?} kind {kind:?} is not a Kubernetes type this checker knows"
                 ),
@@ -353,7 +354,7 @@ fn parse_object(raw: Value, doc: &RawDocument, parsed: &mut Parsed) {
         Err(e) => {
             parsed
                 .findings
-                .push(finding("object-invalid", e.to_string()));
+                .push(finding(RuleId::ObjectInvalid, e.to_string()));
             return;
         }
     };
@@ -363,7 +364,7 @@ fn parse_object(raw: Value, doc: &RawDocument, parsed: &mut Parsed) {
         let field = path.rsplit(['.', ']']).next().unwrap_or(&path).to_owned();
         parsed.findings.push(
             finding(
-                "unknown-field",
+                RuleId::UnknownField,
                 format!("{kind} has no field {field:?} here: Kubernetes would drop it silently"),
             )
             .at(path),

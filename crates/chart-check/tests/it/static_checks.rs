@@ -1,44 +1,27 @@
 use std::path::{Path, PathBuf};
 
-use verify::{Ignores, Render, check_manifests, check_profiles};
+use chart_check::{CheckReport, Ignores, Render, RuleId, check_manifests, check_profiles};
+
+/// The version the kit renders for, so these checks hold the chart to the same API.
+const KUBE_VERSION: &str = cluster::minikube::DEFAULT_KUBE_VERSION;
 
 fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+    e2e::repo_root()
 }
 
 fn chart() -> PathBuf {
     workspace().join("helm/todo-chatbot")
 }
 
-/// The tools folder first on PATH, as `just test` and CI do.
-pub fn tools_path() -> String {
-    let tools = workspace().join(".tools/bin");
-    format!(
-        "{}:{}",
-        tools.display(),
-        std::env::var("PATH").unwrap_or_default()
-    )
-}
-
-/// A helm binary: `$HELM`/`$HELM3`, else PATH with the tools folder first. Panics when missing.
-pub fn helm_path(name: &str) -> String {
-    let path = tools_path();
-    exec::resolve_with(name, |k| {
-        if k == "PATH" {
-            Some(path.clone().into())
-        } else {
-            std::env::var_os(k)
-        }
-    })
-    .unwrap_or_else(|e| panic!("{e}"))
-    .display()
-    .to_string()
+/// The real `helm` or `helm3`.
+fn helm_path(name: &str) -> String {
+    e2e::tool(name).display().to_string()
 }
 
 #[test]
 fn real_chart_passes_every_profile_with_both_helm_majors() {
     for helm in ["helm", "helm3"] {
-        let mut render = Render::new(chart());
+        let mut render = Render::new(chart(), KUBE_VERSION);
         render.helm = helm_path(helm);
         let report = check_profiles(&render, &[], &project_ignores()).unwrap();
         println!("{report}");
@@ -48,14 +31,14 @@ fn real_chart_passes_every_profile_with_both_helm_majors() {
 }
 
 fn project_ignores() -> Ignores {
-    Ignores::load(&verify::default_ignores_path(&chart())).unwrap()
+    Ignores::load(&chart_check::default_ignores_path(&chart())).unwrap()
 }
 
 #[test]
 fn real_chart_prod_needs_its_written_ignores_and_nothing_else() {
-    let mut render = Render::new(chart());
+    let mut render = Render::new(chart(), KUBE_VERSION);
     render.helm = helm_path("helm");
-    let report = verify::check_chart(&render, "prod", &Ignores::default()).unwrap();
+    let report = chart_check::check_chart(&render, "prod", &Ignores::default()).unwrap();
     let subjects: Vec<_> = report
         .findings
         .iter()
@@ -72,7 +55,7 @@ fn real_chart_prod_needs_its_written_ignores_and_nothing_else() {
         ],
         "{report}"
     );
-    let ignored = verify::check_chart(&render, "prod", &project_ignores()).unwrap();
+    let ignored = chart_check::check_chart(&render, "prod", &project_ignores()).unwrap();
     assert!(ignored.passed(), "{ignored}");
     assert_eq!(ignored.counts(), (0, 0, 2));
     assert!(ignored.unused_ignores.is_empty());
@@ -82,15 +65,15 @@ fn real_chart_prod_needs_its_written_ignores_and_nothing_else() {
 fn broken_chart_copy_fails_through_real_helm() {
     // A test copy of the chart with the example typo: the real chart stays untouched.
     let dir = tempfile::tempdir().unwrap();
-    copy_dir(&chart(), dir.path());
+    e2e::copy_dir(&chart(), dir.path()).unwrap();
     let template = dir.path().join("templates/deployment-backend.yaml");
     let text = std::fs::read_to_string(&template).unwrap();
     assert!(text.contains("livenessProbe:"));
     std::fs::write(&template, text.replace("livenessProbe:", "livenessProb:")).unwrap();
     for helm in ["helm", "helm3"] {
-        let mut render = Render::new(dir.path());
+        let mut render = Render::new(dir.path(), KUBE_VERSION);
         render.helm = helm_path(helm);
-        let report = verify::check_chart(&render, "dev", &Ignores::default()).unwrap();
+        let report = chart_check::check_chart(&render, "dev", &Ignores::default()).unwrap();
         println!("{report}");
         assert!(!report.passed());
         let text = report.to_string();
@@ -98,31 +81,15 @@ fn broken_chart_copy_fails_through_real_helm() {
             text.contains("unknown-field              Deployment/todo-chatbot-backend  spec.template.spec.containers[0].livenessProb"),
             "{text}"
         );
-        assert_eq!(
-            report.rule_ids().into_iter().collect::<Vec<_>>(),
-            ["probes-missing", "unknown-field"]
-        );
-    }
-}
-
-pub fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
+        assert_eq!(ids(&report), ["unknown-field", "probes-missing"]);
     }
 }
 
 #[test]
 fn unknown_profile_is_a_clear_error() {
-    let mut render = Render::new(chart());
+    let mut render = Render::new(chart(), KUBE_VERSION);
     render.helm = helm_path("helm");
-    let err = verify::check_chart(&render, "staging", &Ignores::default())
+    let err = chart_check::check_chart(&render, "staging", &Ignores::default())
         .unwrap_err()
         .to_string();
     assert!(
@@ -212,14 +179,16 @@ fn manifests_from_a_file() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("m.yaml");
     std::fs::write(&path, fixture("nodeport-range")).unwrap();
-    let text = verify::read_manifests(&path).unwrap();
+    let text = chart_check::read_manifests(&path).unwrap();
     let report = check_manifests(&text, "m.yaml", None, &Ignores::default());
-    assert_eq!(
-        report.rule_ids().into_iter().collect::<Vec<_>>(),
-        ["nodeport-range"]
-    );
-    let err = verify::read_manifests(&dir.path().join("missing.yaml")).unwrap_err();
+    assert_eq!(ids(&report), ["nodeport-range"]);
+    let err = chart_check::read_manifests(&dir.path().join("missing.yaml")).unwrap_err();
     assert!(err.to_string().contains("missing.yaml"));
+}
+
+/// The distinct rule ids a report raises (not ignored), as ignore files spell them.
+fn ids(report: &CheckReport) -> Vec<&'static str> {
+    report.rule_ids().into_iter().map(RuleId::as_str).collect()
 }
 
 fn fixture(name: &str) -> String {
@@ -230,9 +199,13 @@ fn fixture(name: &str) -> String {
 /// Checks a corpus file and compares the distinct rule ids it raises with `expected`.
 fn check(name: &str, expected: &[&str]) -> Result<(), String> {
     let report = check_manifests(&fixture(name), name, None, &Ignores::default());
-    let got: Vec<String> = report.rule_ids().into_iter().collect();
-    let mut want: Vec<String> = expected.iter().map(|s| (*s).to_owned()).collect();
+    let got = ids(&report);
+    let mut want: Vec<RuleId> = expected
+        .iter()
+        .map(|id| id.parse().unwrap_or_else(|e| panic!("{name}: {e}")))
+        .collect();
     want.sort();
+    let want: Vec<&str> = want.iter().map(|r| r.as_str()).collect();
     if got == want {
         Ok(())
     } else {
@@ -307,7 +280,7 @@ fn workload_selector_names_each_controller_that_misses_its_pods() {
     let found: Vec<(&str, &str)> = report
         .findings
         .iter()
-        .filter(|f| f.rule == "workload-selector")
+        .filter(|f| f.rule == RuleId::WorkloadSelector)
         .map(|f| (f.object.as_str(), f.path.as_deref().unwrap_or_default()))
         .collect();
     // The generated-selector Job and the matching manual one are not findings (the report
@@ -346,9 +319,9 @@ fn corpus_covers_every_rule_of_the_catalog() {
         .flat_map(|(_, ids)| ids.iter().copied())
         .collect();
     let local_only = ["env-unread", "database-credentials"];
-    let missing: Vec<&str> = verify::catalog::RULES
+    let missing: Vec<&str> = chart_check::RULES
         .iter()
-        .map(|r| r.id)
+        .map(|r| r.id.as_str())
         .filter(|id| !covered.contains(id) && !local_only.contains(id))
         .collect();
     assert!(
@@ -375,7 +348,7 @@ fn corpus_files_on_disk_are_all_in_the_table() {
 fn secret_looking_keys_and_values() {
     let check = |key: &str, value: &str, expect: bool| {
         assert_eq!(
-            verify::rules::secret_looking(key, value).is_some(),
+            chart_check::secret_looking(key, value).is_some(),
             expect,
             "{key}={value}"
         );
@@ -402,7 +375,7 @@ fn secret_looking_keys_and_values() {
 fn host_mentions_respect_name_boundaries() {
     let check = |text: &str, host: &str, expect: bool| {
         assert_eq!(
-            verify::rules::mentions_host(text, host),
+            chart_check::mentions_host(text, host),
             expect,
             "{host} in {text}"
         );
@@ -440,14 +413,14 @@ fn postgresql_volume_permissions_needs_exactly_its_two_written_ignores() {
         "postgresql:\n  volumePermissions:\n    enabled: true\n",
     )
     .unwrap();
-    let mut render = Render::new(chart());
+    let mut render = Render::new(chart(), KUBE_VERSION);
     render.helm = helm_path("helm");
     render.values.push(values);
-    let bare = verify::check_chart(&render, "dev", &Ignores::default()).unwrap();
+    let bare = chart_check::check_chart(&render, "dev", &Ignores::default()).unwrap();
     let found: Vec<(String, String)> = bare
         .findings
         .iter()
-        .map(|f| (f.rule.clone(), f.subject.clone().unwrap_or_default()))
+        .map(|f| (f.rule.to_string(), f.subject.clone().unwrap_or_default()))
         .collect();
     assert_eq!(
         found,
@@ -467,7 +440,7 @@ fn postgresql_volume_permissions_needs_exactly_its_two_written_ignores() {
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("ignores/postgresql-volume-permissions.yaml"),
     )
     .unwrap();
-    let report = verify::check_chart(&render, "dev", &ignores).unwrap();
+    let report = chart_check::check_chart(&render, "dev", &ignores).unwrap();
     assert!(report.passed(), "{report}");
     assert_eq!(report.counts(), (0, 0, 2));
 }
@@ -475,9 +448,9 @@ fn postgresql_volume_permissions_needs_exactly_its_two_written_ignores() {
 #[test]
 fn docs_list_every_rule_of_the_catalog() {
     let doc = std::fs::read_to_string(workspace().join("docs/verify.md")).unwrap();
-    let missing: Vec<&str> = verify::catalog::RULES
+    let missing: Vec<&str> = chart_check::RULES
         .iter()
-        .map(|r| r.id)
+        .map(|r| r.id.as_str())
         .filter(|id| !doc.contains(&format!("| `{id}` |")))
         .collect();
     assert!(missing.is_empty(), "docs/verify.md lacks rules {missing:?}");
@@ -489,7 +462,7 @@ fn real_chart_network_policies_with_the_embedded_database_pass() {
     let values = dir.path().join("np.yaml");
     std::fs::write(&values, "networkPolicy:\n  enabled: true\n").unwrap();
     for helm in ["helm", "helm3"] {
-        let mut render = Render::new(chart());
+        let mut render = Render::new(chart(), KUBE_VERSION);
         render.helm = helm_path(helm);
         render.values.push(values.clone());
         let text = render.render("default").unwrap();
@@ -511,10 +484,6 @@ fn real_chart_network_policies_with_the_embedded_database_pass() {
             "the database policy's from-list changed shape"
         );
         let report = check_manifests(&opened, "np-open", None, &Ignores::default());
-        assert_eq!(
-            report.rule_ids().into_iter().collect::<Vec<_>>(),
-            ["netpol-open"],
-            "{report}"
-        );
+        assert_eq!(ids(&report), ["netpol-open"], "{report}");
     }
 }

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use crate::catalog;
+use crate::catalog::RuleId;
 use crate::error::Result;
 use crate::finding::{Finding, Severity};
 use crate::ignores::{Ignore, Ignores};
@@ -61,12 +61,12 @@ impl CheckReport {
         (errors, warnings, ignored)
     }
 
-    /// Distinct rule ids of the findings that are not ignored (handy in tests and scripts).
-    pub fn rule_ids(&self) -> std::collections::BTreeSet<String> {
+    /// Distinct rules of the findings that are not ignored, in catalog order.
+    pub fn rule_ids(&self) -> std::collections::BTreeSet<RuleId> {
         self.findings
             .iter()
             .filter(|f| f.ignored.is_none())
-            .map(|f| f.rule.clone())
+            .map(|f| f.rule)
             .collect()
     }
 }
@@ -82,21 +82,10 @@ pub fn check_manifests(
     let parsed = manifest::parse_stream(text);
     let mut findings = parsed.findings;
     findings.extend(rules::apply(&parsed.objects));
-    // Errors first, then by object; within an object in catalog order, so a root cause
-    // (an unknown field) comes before its effect (the probe it failed to set).
-    let order = |rule: &str| {
-        catalog::RULES
-            .iter()
-            .position(|r| r.id == rule)
-            .unwrap_or(usize::MAX)
-    };
+    // Errors first, then by object; within an object in catalog order (RuleId's order), so a
+    // root cause (an unknown field) comes before its effect (the probe it failed to set).
     findings.sort_by(|a, b| {
-        (b.severity, &a.object, order(&a.rule), &a.path).cmp(&(
-            a.severity,
-            &b.object,
-            order(&b.rule),
-            &b.path,
-        ))
+        (b.severity, &a.object, a.rule, &a.path).cmp(&(a.severity, &b.object, b.rule, &b.path))
     });
     findings.dedup();
     let unused_ignores = ignores.apply(&mut findings, profile);
@@ -202,8 +191,8 @@ impl fmt::Display for CheckReport {
             writeln!(f, "           {}", finding.message)?;
             if let Some(reason) = &finding.ignored {
                 writeln!(f, "           ignored: {reason}")?;
-            } else if let Some(rule) = catalog::rule(&finding.rule) {
-                writeln!(f, "           fix: {}", rule.fix)?;
+            } else {
+                writeln!(f, "           fix: {}", finding.rule.rule().fix)?;
             }
             if let Some(src) = &finding.source {
                 writeln!(f, "           in: {src}")?;
@@ -260,14 +249,18 @@ mod tests {
 
     #[test]
     fn strict_fails_on_warnings_that_are_not_ignored() {
-        let warning = || Finding::new("image-pull-policy", "Deployment/web", "implicit");
+        let warning = || Finding::new(RuleId::ImagePullPolicy, "Deployment/web", "implicit");
         assert_eq!(warning().severity, Severity::Warning);
         let clean = report(Vec::new());
         let warned = report(vec![warning()]);
         let mut ignored = warning();
         ignored.ignored = Some("on purpose".into());
         let ignored = report(vec![ignored]);
-        let failed = report(vec![Finding::new("unknown-field", "Deployment/web", "x")]);
+        let failed = report(vec![Finding::new(
+            RuleId::UnknownField,
+            "Deployment/web",
+            "x",
+        )]);
         for (report, lax, strict) in [
             (&clean, true, true),
             (&warned, true, false),

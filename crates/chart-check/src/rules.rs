@@ -8,6 +8,7 @@ use k8s_openapi::api::core::v1::{Container, PodSpec, Probe};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
+use crate::catalog::RuleId;
 use crate::finding::Finding;
 use crate::manifest::{Object, PodRef, Typed};
 
@@ -38,7 +39,7 @@ pub fn apply(objects: &[Object]) -> Vec<Finding> {
                         cx.push(
                             obj,
                             Finding::new(
-                                "secret-in-configmap",
+                                RuleId::SecretInConfigmap,
                                 obj.id(),
                                 format!("key {key:?} {why}: keep it in a Secret"),
                             )
@@ -52,7 +53,7 @@ pub fn apply(objects: &[Object]) -> Vec<Finding> {
                 cx.push(
                     obj,
                     Finding::new(
-                        "automount-token",
+                        RuleId::AutomountToken,
                         obj.id(),
                         "ServiceAccount does not set automountServiceAccountToken: false",
                     )
@@ -110,7 +111,7 @@ impl Cx<'_> {
             self.push(
                 obj,
                 Finding::new(
-                    "dangling-reference",
+                    RuleId::DanglingReference,
                     obj.id(),
                     format!("references {kind} {name:?}, which is not in the render"),
                 )
@@ -133,7 +134,7 @@ fn duplicates(cx: &mut Cx<'_>) {
             cx.push(
                 obj,
                 Finding::new(
-                    "duplicate-object",
+                    RuleId::DuplicateObject,
                     obj.id(),
                     "rendered twice: the second copy overwrites the first",
                 ),
@@ -155,7 +156,7 @@ fn labels(cx: &mut Cx<'_>, obj: &Object) {
         cx.push(
             obj,
             Finding::new(
-                "recommended-labels",
+                RuleId::RecommendedLabels,
                 obj.id(),
                 format!("missing label(s) {}", m.join(", ")),
             )
@@ -168,7 +169,7 @@ fn labels(cx: &mut Cx<'_>, obj: &Object) {
             cx.push(
                 obj,
                 Finding::new(
-                    "recommended-labels",
+                    RuleId::RecommendedLabels,
                     obj.id(),
                     format!("pod template misses label(s) {}", m.join(", ")),
                 )
@@ -202,8 +203,12 @@ fn pod_security(cx: &mut Cx<'_>, obj: &Object, pod: &PodRef<'_>) {
         if on == Some(true) {
             cx.push(
                 obj,
-                Finding::new("pss-host-namespaces", obj.id(), format!("{field}: true"))
-                    .at(format!("{sp}.{field}")),
+                Finding::new(
+                    RuleId::PssHostNamespaces,
+                    obj.id(),
+                    format!("{field}: true"),
+                )
+                .at(format!("{sp}.{field}")),
             );
         }
     }
@@ -212,7 +217,7 @@ fn pod_security(cx: &mut Cx<'_>, obj: &Object, pod: &PodRef<'_>) {
             cx.push(
                 obj,
                 Finding::new(
-                    "pss-host-path",
+                    RuleId::PssHostPath,
                     obj.id(),
                     format!("volume {:?} is a hostPath", v.name),
                 )
@@ -225,7 +230,7 @@ fn pod_security(cx: &mut Cx<'_>, obj: &Object, pod: &PodRef<'_>) {
     for (path, c, _) in all_containers(pod) {
         let sc = c.security_context.as_ref();
         let about = format!("container {}", c.name);
-        let mut push = |rule: &str, msg: String, field: &str| {
+        let mut push = |rule: RuleId, msg: String, field: &str| {
             cx.push(
                 obj,
                 Finding::new(rule, obj.id(), format!("container {:?}: {msg}", c.name))
@@ -235,7 +240,7 @@ fn pod_security(cx: &mut Cx<'_>, obj: &Object, pod: &PodRef<'_>) {
         };
         if sc.and_then(|s| s.privileged) == Some(true) {
             push(
-                "pss-privileged",
+                RuleId::PssPrivileged,
                 "privileged: true".into(),
                 "securityContext.privileged",
             );
@@ -243,7 +248,7 @@ fn pod_security(cx: &mut Cx<'_>, obj: &Object, pod: &PodRef<'_>) {
         for (j, p) in c.ports.iter().flatten().enumerate() {
             if p.host_port.is_some_and(|h| h != 0) {
                 push(
-                    "pss-host-port",
+                    RuleId::PssHostPort,
                     format!("hostPort {}", p.host_port.unwrap_or_default()),
                     &format!("ports[{j}].hostPort"),
                 );
@@ -257,26 +262,26 @@ fn pod_security(cx: &mut Cx<'_>, obj: &Object, pod: &PodRef<'_>) {
             .or(psc.and_then(|s| s.run_as_user));
         if non_root != Some(true) {
             push(
-                "pss-run-as-non-root",
+                RuleId::PssRunAsNonRoot,
                 "runAsNonRoot is not true (pod or container)".into(),
                 "securityContext.runAsNonRoot",
             );
         } else if user == Some(0) {
             push(
-                "pss-run-as-non-root",
+                RuleId::PssRunAsNonRoot,
                 "runAsUser is 0 (root)".into(),
                 "securityContext.runAsUser",
             );
         } else if user.is_none() {
             push(
-                "pss-run-as-non-root",
+                RuleId::PssRunAsNonRoot,
                 "no numeric runAsUser (pod or container): the image's USER decides".into(),
                 "securityContext.runAsUser",
             );
         }
         if sc.and_then(|s| s.allow_privilege_escalation) != Some(false) {
             push(
-                "pss-privilege-escalation",
+                RuleId::PssPrivilegeEscalation,
                 "allowPrivilegeEscalation is not false".into(),
                 "securityContext.allowPrivilegeEscalation",
             );
@@ -287,7 +292,7 @@ fn pod_security(cx: &mut Cx<'_>, obj: &Object, pod: &PodRef<'_>) {
             .is_some_and(|d| d.iter().any(|x| x.eq_ignore_ascii_case("ALL")));
         if !drops_all {
             push(
-                "pss-capabilities",
+                RuleId::PssCapabilities,
                 "capabilities.drop does not contain ALL".into(),
                 "securityContext.capabilities.drop",
             );
@@ -300,7 +305,7 @@ fn pod_security(cx: &mut Cx<'_>, obj: &Object, pod: &PodRef<'_>) {
             .collect();
         if !added.is_empty() {
             push(
-                "pss-capabilities",
+                RuleId::PssCapabilities,
                 format!("adds capabilities {added:?} (only NET_BIND_SERVICE is allowed)"),
                 "securityContext.capabilities.add",
             );
@@ -311,7 +316,7 @@ fn pod_security(cx: &mut Cx<'_>, obj: &Object, pod: &PodRef<'_>) {
             .map(|p| p.type_.as_str());
         if !matches!(seccomp, Some("RuntimeDefault" | "Localhost")) {
             push(
-                "pss-seccomp",
+                RuleId::PssSeccomp,
                 format!(
                     "seccompProfile.type is {} (needs RuntimeDefault or Localhost)",
                     seccomp.unwrap_or("unset")
@@ -321,7 +326,7 @@ fn pod_security(cx: &mut Cx<'_>, obj: &Object, pod: &PodRef<'_>) {
         }
         if sc.and_then(|s| s.read_only_root_filesystem) != Some(true) {
             push(
-                "read-only-root-filesystem",
+                RuleId::ReadOnlyRootFilesystem,
                 "readOnlyRootFilesystem is not true".into(),
                 "securityContext.readOnlyRootFilesystem",
             );
@@ -374,7 +379,7 @@ fn containers(cx: &mut Cx<'_>, obj: &Object, pod: &PodRef<'_>) {
                 cx.push(
                     obj,
                     Finding::new(
-                        "probes-missing",
+                        RuleId::ProbesMissing,
                         obj.id(),
                         format!("container {:?} has no {}", c.name, missing.join(", ")),
                     )
@@ -389,7 +394,7 @@ fn containers(cx: &mut Cx<'_>, obj: &Object, pod: &PodRef<'_>) {
                     cx.push(
                         obj,
                         Finding::new(
-                            "probe-port",
+                            RuleId::ProbePort,
                             obj.id(),
                             format!(
                                 "container {:?}: {field} uses port {}, which the container does not declare",
@@ -420,7 +425,7 @@ fn containers(cx: &mut Cx<'_>, obj: &Object, pod: &PodRef<'_>) {
             cx.push(
                 obj,
                 Finding::new(
-                    "resources-missing",
+                    RuleId::ResourcesMissing,
                     obj.id(),
                     format!("container {:?} has no {}", c.name, missing.join(", ")),
                 )
@@ -436,7 +441,7 @@ fn containers(cx: &mut Cx<'_>, obj: &Object, pod: &PodRef<'_>) {
             cx.push(
                 obj,
                 Finding::new(
-                    "image-tag",
+                    RuleId::ImageTag,
                     obj.id(),
                     format!(
                         "container {:?}: image {image:?} {}",
@@ -456,7 +461,7 @@ fn containers(cx: &mut Cx<'_>, obj: &Object, pod: &PodRef<'_>) {
             None => cx.push(
                 obj,
                 Finding::new(
-                    "image-pull-policy",
+                    RuleId::ImagePullPolicy,
                     obj.id(),
                     format!(
                         "container {:?}: imagePullPolicy not set (the default depends on the tag)",
@@ -469,7 +474,7 @@ fn containers(cx: &mut Cx<'_>, obj: &Object, pod: &PodRef<'_>) {
             Some("Always") if reference.is_pinned_by_digest() => cx.push(
                 obj,
                 Finding::new(
-                    "image-pull-policy",
+                    RuleId::ImagePullPolicy,
                     obj.id(),
                     format!(
                         "container {:?}: Always on a digest-pinned image only adds registry calls",
@@ -488,7 +493,7 @@ fn containers(cx: &mut Cx<'_>, obj: &Object, pod: &PodRef<'_>) {
                 cx.push(
                     obj,
                     Finding::new(
-                        "duplicate-env",
+                        RuleId::DuplicateEnv,
                         obj.id(),
                         format!(
                             "container {:?} sets {} twice: only the last one counts",
@@ -505,7 +510,7 @@ fn containers(cx: &mut Cx<'_>, obj: &Object, pod: &PodRef<'_>) {
                 cx.push(
                     obj,
                     Finding::new(
-                        "secret-in-env",
+                        RuleId::SecretInEnv,
                         obj.id(),
                         format!(
                             "container {:?}: env {} {why}: use secretKeyRef",
@@ -751,7 +756,7 @@ fn references(cx: &mut Cx<'_>, obj: &Object, pod: &PodRef<'_>) {
                     cx.push(
                         obj,
                         Finding::new(
-                            "dangling-reference",
+                            RuleId::DanglingReference,
                             obj.id(),
                             format!(
                                 "env {} reads key {key:?} of {kind} {name:?}, which has no such key (has: {})",
@@ -815,7 +820,7 @@ fn checksums(cx: &mut Cx<'_>, obj: &Object, pod: &PodRef<'_>) {
             cx.push(
                 obj,
                 Finding::new(
-                    "config-checksum",
+                    RuleId::ConfigChecksum,
                     obj.id(),
                     format!(
                         "the pod reads {kind} {name:?} but has no checksum/{word} annotation: a change would not roll it"
@@ -842,7 +847,7 @@ fn automount(cx: &mut Cx<'_>, obj: &Object, pod: &PodRef<'_>) {
         cx.push(
             obj,
             Finding::new(
-                "automount-token",
+                RuleId::AutomountToken,
                 obj.id(),
                 "pod mounts a ServiceAccount token (automountServiceAccountToken is not false)",
             )
@@ -918,7 +923,7 @@ fn workload_selector(cx: &mut Cx<'_>, obj: &Object, pod: &PodRef<'_>) {
     };
     cx.push(
         obj,
-        Finding::new("workload-selector", obj.id(), message).at(path),
+        Finding::new(RuleId::WorkloadSelector, obj.id(), message).at(path),
     );
 }
 
@@ -960,7 +965,7 @@ fn service(cx: &mut Cx<'_>, obj: &Object) {
             cx.push(
                 obj,
                 Finding::new(
-                    "nodeport-range",
+                    RuleId::NodeportRange,
                     obj.id(),
                     format!("nodePort {np} is outside 30000-32767"),
                 )
@@ -985,7 +990,7 @@ fn service(cx: &mut Cx<'_>, obj: &Object) {
         cx.push(
             obj,
             Finding::new(
-                "service-selector",
+                RuleId::ServiceSelector,
                 obj.id(),
                 format!("selector {sel} matches no pod template: the Service has no endpoints"),
             )
@@ -1000,7 +1005,7 @@ fn service(cx: &mut Cx<'_>, obj: &Object) {
                 cx.push(
                     obj,
                     Finding::new(
-                        "service-target-port",
+                        RuleId::ServiceTargetPort,
                         obj.id(),
                         format!(
                             "targetPort {} is not declared by any container of {owner}",
@@ -1048,7 +1053,7 @@ fn pdb(cx: &mut Cx<'_>, obj: &Object) {
         cx.push(
             obj,
             Finding::new(
-                "pdb-replicas",
+                RuleId::PdbReplicas,
                 obj.id(),
                 "selector matches no workload: the budget protects nothing",
             )
@@ -1065,7 +1070,7 @@ fn pdb(cx: &mut Cx<'_>, obj: &Object) {
         };
         if blocked {
             out.push(Finding::new(
-                "pdb-replicas",
+                RuleId::PdbReplicas,
                 obj.id(),
                 format!(
                     "minAvailable {} is not below the {replicas} replica(s) of {}: no pod may ever be evicted, node drains hang",
@@ -1081,7 +1086,7 @@ fn pdb(cx: &mut Cx<'_>, obj: &Object) {
         {
             out.push(
                 Finding::new(
-                    "pdb-replicas",
+                    RuleId::PdbReplicas,
                     obj.id(),
                     format!("maxUnavailable 0: no pod of {} may ever be evicted", w.id()),
                 )
@@ -1118,7 +1123,7 @@ fn hpa(cx: &mut Cx<'_>, obj: &Object) {
         None => cx.push(
             obj,
             Finding::new(
-                "hpa-target",
+                RuleId::HpaTarget,
                 obj.id(),
                 format!("scaleTargetRef {kind}/{name} is not in the render"),
             )
@@ -1129,7 +1134,7 @@ fn hpa(cx: &mut Cx<'_>, obj: &Object) {
             if let Some(n) = w.replicas() {
                 let id = w.id();
                 let f = Finding::new(
-                    "hpa-fixed-replicas",
+                    RuleId::HpaFixedReplicas,
                     id.clone(),
                     format!(
                         "spec.replicas is {n} while {} scales it: every upgrade resets the scale",
@@ -1157,7 +1162,7 @@ fn statefulset(cx: &mut Cx<'_>, obj: &Object) {
         cx.push(
             obj,
             Finding::new(
-                "statefulset-name-length",
+                RuleId::StatefulsetNameLength,
                 obj.id(),
                 format!(
                     "the name is {} characters; past {STATEFULSET_NAME_MAX} the controller cannot create its pods",
@@ -1176,7 +1181,7 @@ fn statefulset(cx: &mut Cx<'_>, obj: &Object) {
         cx.push(
             obj,
             Finding::new(
-                "statefulset-service-name",
+                RuleId::StatefulsetServiceName,
                 obj.id(),
                 "serviceName is not set",
             )
@@ -1197,7 +1202,7 @@ fn statefulset(cx: &mut Cx<'_>, obj: &Object) {
     };
     cx.push(
         obj,
-        Finding::new("statefulset-service-name", obj.id(), msg)
+        Finding::new(RuleId::StatefulsetServiceName, obj.id(), msg)
             .at("spec.serviceName")
             .about(format!("Service/{name}")),
     );
@@ -1383,7 +1388,7 @@ fn network_policies(cx: &mut Cx<'_>) {
                     out.push((
                         target.id(),
                         Finding::new(
-                            "netpol-missing-edge",
+                            RuleId::NetpolMissingEdge,
                             target.id(),
                             format!("{caller} calls it, but no NetworkPolicy admits {caller}"),
                         )
@@ -1399,7 +1404,7 @@ fn network_policies(cx: &mut Cx<'_>) {
             out.push((
                 target.id(),
                 Finding::new(
-                    "netpol-open",
+                    RuleId::NetpolOpen,
                     target.id(),
                     "no NetworkPolicy selects these pods: they accept traffic from anywhere",
                 ),
@@ -1411,7 +1416,7 @@ fn network_policies(cx: &mut Cx<'_>) {
                 Source::Anywhere => out.push((
                     target.id(),
                     Finding::new(
-                        "netpol-open",
+                        RuleId::NetpolOpen,
                         target.id(),
                         format!(
                             "{np} admits traffic from any pod or namespace, not only its callers"
@@ -1427,7 +1432,7 @@ fn network_policies(cx: &mut Cx<'_>) {
                         out.push((
                             target.id(),
                             Finding::new(
-                                "netpol-open",
+                                RuleId::NetpolOpen,
                                 target.id(),
                                 format!("{np} admits {extra}, which never calls it"),
                             )
