@@ -23,7 +23,10 @@ pub mod step;
 
 pub use error::{Error, Result};
 pub use live::{ExpectedImage, LiveOptions, LiveReport, verify_live};
-pub use local::{Engine, LocalOptions, LocalReport, verify_local, verify_local_chart};
+pub use local::{
+    Engine, LocalOptions, LocalReport, ServiceBinaries, build_services, verify_local,
+    verify_local_chart,
+};
 pub use release::{check_release, intended_by_the_values};
 pub use smoke::{SmokeReport, journey};
 pub use step::{Progress, ProgressEvent, Step};

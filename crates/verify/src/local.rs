@@ -84,6 +84,37 @@ impl LocalOptions {
     }
 }
 
+/// Our two services' binaries, as [`build_services`] left them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceBinaries {
+    /// todo-api.
+    pub api: PathBuf,
+    /// todo-web.
+    pub web: PathBuf,
+}
+
+/// Builds todo-api and todo-web in the workspace at `root` with cargo (`release`: the optimized
+/// profile) and finds the binaries where cargo put them ([`cargo_target_dir`]), so `verify
+/// local` runs exactly what this tree builds. `on_line` sees cargo's output as it comes.
+pub fn build_services(
+    root: &Path,
+    release: bool,
+    on_line: impl FnMut(&str),
+) -> Result<ServiceBinaries> {
+    let mut build = Cmd::new("cargo")
+        .current_dir(root)
+        .args(["build", "-p", "todo-api", "-p", "todo-web"]);
+    if release {
+        build = build.arg("--release");
+    }
+    build.run_streaming(on_line)?;
+    let dir = cargo_target_dir(root)?.join(if release { "release" } else { "debug" });
+    Ok(ServiceBinaries {
+        api: dir.join("todo-api"),
+        web: dir.join("todo-web"),
+    })
+}
+
 /// Where cargo builds the workspace at `root` (the directory whose `debug/` or `release/`
 /// holds the binaries): `cargo metadata`'s `target_directory`, so `CARGO_TARGET_DIR`,
 /// `build.target-dir` in `.cargo/config.toml` and the default `<workspace>/target` count

@@ -1,6 +1,6 @@
 //! `todoctl verify local|live`: prove the chart and the app agree, and that a release works.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -92,21 +92,13 @@ fn run_local(args: LocalArgs, global: &GlobalArgs) -> anyhow::Result<bool> {
             "verify local has no plan to show: it builds the services and runs them against a throwaway database, changing nothing else; run it without --dry-run"
         );
     }
-    let build_dir = if args.release { "release" } else { "debug" };
-    let mut build = exec::Cmd::new("cargo").args(["build", "-p", "todo-api", "-p", "todo-web"]);
-    if args.release {
-        build = build.arg("--release");
-    }
     output::progress("building todo-api and todo-web");
-    build.run_streaming(|line| {
+    let built = verify::build_services(Path::new("."), args.release, |line| {
         if global.verbose > 0 {
             output::progress(format!("  {line}"));
         }
     })?;
-    let target = verify::local::cargo_target_dir(std::path::Path::new("."))?;
-    let bin = |name: &str| target.join(build_dir).join(name);
-    let mut options =
-        verify::LocalOptions::todo_chatbot(&args.database_url, bin("todo-api"), bin("todo-web"));
+    let mut options = verify::LocalOptions::todo_chatbot(&args.database_url, built.api, built.web);
     if args.engine == "podman" {
         options.engine = verify::Engine::Podman;
     }

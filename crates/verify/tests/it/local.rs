@@ -19,18 +19,9 @@ pub fn binaries() -> (PathBuf, PathBuf) {
     static BUILT: OnceLock<(PathBuf, PathBuf)> = OnceLock::new();
     BUILT
         .get_or_init(|| {
-            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-            exec::Cmd::new(cargo)
-                .args(["build", "-p", "todo-api", "-p", "todo-web"])
-                .current_dir(workspace())
-                .timeout(Duration::from_secs(1800))
-                .run()
-                .unwrap_or_else(|e| panic!("building the services failed: {e}"));
-            let target = std::env::var("CARGO_TARGET_DIR")
-                .map(PathBuf::from)
-                .unwrap_or_else(|_| workspace().join("target"));
-            let api = target.join("debug/todo-api");
-            let web = target.join("debug/todo-web");
+            let verify::ServiceBinaries { api, web } =
+                verify::build_services(&workspace(), false, |_| {})
+                    .unwrap_or_else(|e| panic!("building the services failed: {e}"));
             assert!(
                 api.is_file() && web.is_file(),
                 "{} / {} missing",
