@@ -53,28 +53,31 @@ pub struct Config {
     pub cookie_secure: CookieSecure,
 
     /// Seconds allowed to connect to the backend before answering 502.
-    #[arg(long, env = "BACKEND_CONNECT_TIMEOUT_SECONDS",
-          value_name = "BACKEND_CONNECT_TIMEOUT_SECONDS", default_value_t = 5,
-          value_parser = seconds::<1, 300>)]
-    pub backend_connect_timeout_secs: u64,
+    #[arg(long, alias = "backend-connect-timeout-secs",
+          env = "BACKEND_CONNECT_TIMEOUT_SECONDS", value_name = "BACKEND_CONNECT_TIMEOUT_SECONDS",
+          default_value_t = 5, value_parser = seconds::<1, 300>)]
+    pub backend_connect_timeout_seconds: u64,
 
     /// Seconds allowed for a whole backend exchange (request and response bodies included)
     /// before answering 504. Chat with an LLM agent can take a while, hence the generous default.
-    #[arg(long, env = "BACKEND_TIMEOUT_SECONDS", value_name = "BACKEND_TIMEOUT_SECONDS",
+    #[arg(long, alias = "backend-timeout-secs",
+          env = "BACKEND_TIMEOUT_SECONDS", value_name = "BACKEND_TIMEOUT_SECONDS",
           default_value_t = 120, value_parser = seconds::<1, 3600>)]
-    pub backend_timeout_secs: u64,
+    pub backend_timeout_seconds: u64,
 
     /// Seconds to keep serving after SIGTERM, closing each connection after its response, so
     /// clients move to other pods while Kubernetes takes this one out of the Service; then the
     /// grace period starts.
-    #[arg(long, env = "SHUTDOWN_DRAIN_SECONDS", value_name = "SHUTDOWN_DRAIN_SECONDS",
+    #[arg(long, alias = "shutdown-drain-secs",
+          env = "SHUTDOWN_DRAIN_SECONDS", value_name = "SHUTDOWN_DRAIN_SECONDS",
           default_value_t = 0, value_parser = seconds::<0, 300>)]
-    pub shutdown_drain_secs: u64,
+    pub shutdown_drain_seconds: u64,
 
     /// Seconds to let in-flight requests finish after SIGTERM before exiting anyway.
-    #[arg(long, env = "SHUTDOWN_GRACE_SECONDS", value_name = "SHUTDOWN_GRACE_SECONDS",
+    #[arg(long, alias = "shutdown-grace-secs",
+          env = "SHUTDOWN_GRACE_SECONDS", value_name = "SHUTDOWN_GRACE_SECONDS",
           default_value_t = 20, value_parser = seconds::<0, 3600>)]
-    pub shutdown_grace_secs: u64,
+    pub shutdown_grace_seconds: u64,
 }
 
 /// Parses a duration variable: whole seconds from `MIN` to `MAX`. Clap puts the message after
@@ -170,21 +173,21 @@ impl Config {
             port: 3000,
             bind_addr: IpAddr::from([127, 0, 0, 1]),
             cookie_secure: CookieSecure::Auto,
-            backend_connect_timeout_secs: 5,
-            backend_timeout_secs: 120,
-            shutdown_drain_secs: 0,
-            shutdown_grace_secs: 20,
+            backend_connect_timeout_seconds: 5,
+            backend_timeout_seconds: 120,
+            shutdown_drain_seconds: 0,
+            shutdown_grace_seconds: 20,
         }
     }
 
     /// Connect timeout towards the backend.
     pub fn connect_timeout(&self) -> Duration {
-        Duration::from_secs(self.backend_connect_timeout_secs)
+        Duration::from_secs(self.backend_connect_timeout_seconds)
     }
 
     /// Whole-exchange timeout towards the backend.
     pub fn request_timeout(&self) -> Duration {
-        Duration::from_secs(self.backend_timeout_secs)
+        Duration::from_secs(self.backend_timeout_seconds)
     }
 }
 
@@ -270,6 +273,28 @@ mod tests {
             }
         }
         assert!(seconds::<1, 3600>("0").is_err());
+    }
+
+    #[test]
+    fn duration_flags_say_seconds_and_the_old_secs_flags_still_parse() {
+        #[derive(clap::Parser)]
+        struct Cli {
+            #[command(flatten)]
+            config: Config,
+        }
+        let parse = |args: &[&str]| {
+            <Cli as clap::Parser>::try_parse_from(
+                std::iter::once("todo-web").chain(args.iter().copied()),
+            )
+            .map(|cli| cli.config.shutdown_drain_seconds)
+            .map_err(|e| e.kind())
+        };
+        assert_eq!(parse(&["--shutdown-drain-seconds", "7"]), Ok(7));
+        assert_eq!(parse(&["--shutdown-drain-secs", "7"]), Ok(7));
+        assert_eq!(
+            parse(&["--shutdown-drain-minutes", "7"]),
+            Err(clap::error::ErrorKind::UnknownArgument)
+        );
     }
 
     #[test]

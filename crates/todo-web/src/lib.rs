@@ -207,16 +207,16 @@ async fn access_log(req: Request, next: Next) -> Response {
 }
 
 /// Serves `state` on `listener` until `shutdown` resolves; then marks itself not ready and
-/// drains for `config.shutdown_drain_secs` (still serving, each connection closed after its
+/// drains for `config.shutdown_drain_seconds` (still serving, each connection closed after its
 /// response), then stops taking connections and lets in-flight requests finish for up to
-/// `config.shutdown_grace_secs`.
+/// `config.shutdown_grace_seconds`.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), Error> {
-    let grace = Duration::from_secs(state.config.shutdown_grace_secs);
-    let drain = Duration::from_secs(state.config.shutdown_drain_secs);
+    let grace = Duration::from_secs(state.config.shutdown_grace_seconds);
+    let drain = Duration::from_secs(state.config.shutdown_drain_seconds);
     let draining = state.clone();
     let (stopped_tx, stopped_rx) = tokio::sync::oneshot::channel::<()>();
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
@@ -225,7 +225,7 @@ pub async fn serve(
         draining.set_draining();
         if !drain.is_zero() {
             tracing::info!(
-                drain_secs = drain.as_secs(),
+                drain_seconds = drain.as_secs(),
                 "shutdown requested; serving with connections closed after each response"
             );
             tokio::time::sleep(drain).await;
@@ -244,7 +244,7 @@ pub async fn serve(
     tokio::select! {
         res = server => res.map_err(Error::Serve),
         () = deadline => {
-            tracing::warn!(grace_secs = grace.as_secs(), "grace period over; closing remaining connections");
+            tracing::warn!(grace_seconds = grace.as_secs(), "grace period over; closing remaining connections");
             Ok(())
         }
     }

@@ -130,10 +130,10 @@ async fn run_server((args, old): (ServeArgs, Vec<OldVariable>)) -> anyhow::Resul
         addr = %local,
         backend = %config.backend_url,
         version = env!("CARGO_PKG_VERSION"),
-        backend_connect_timeout_seconds = config.backend_connect_timeout_secs,
-        backend_timeout_seconds = config.backend_timeout_secs,
-        shutdown_drain_seconds = config.shutdown_drain_secs,
-        shutdown_grace_seconds = config.shutdown_grace_secs,
+        backend_connect_timeout_seconds = config.backend_connect_timeout_seconds,
+        backend_timeout_seconds = config.backend_timeout_seconds,
+        shutdown_drain_seconds = config.shutdown_drain_seconds,
+        shutdown_grace_seconds = config.shutdown_grace_seconds,
         "todo-web listening"
     );
     let state = AppState::new(config)?;

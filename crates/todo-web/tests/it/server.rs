@@ -469,7 +469,7 @@ async fn after_sigterm_it_keeps_serving_for_the_drain_and_closes_each_connection
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let mut config = todo_web::Config::new(reqwest::Url::parse("http://127.0.0.1:9").unwrap());
-    config.shutdown_drain_secs = 2;
+    config.shutdown_drain_seconds = 2;
     let state = todo_web::AppState::new(config).unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(todo_web::serve(listener, state, async {
