@@ -171,12 +171,28 @@ fn values_check_explains_problems_with_file_line_and_key() {
     );
 }
 
-/// `verify local` from the CLI: the chart's containers run on the real binaries and pass.
+/// `verify local` from the CLI: the chart's containers run on the real binaries and pass. It
+/// runs from another directory, so the services it builds are the `--root` ones.
 #[test]
 fn verify_local_passes_on_the_real_chart() {
     std::env::var("DATABASE_URL")
         .expect("DATABASE_URL must name a PostgreSQL server the tests may create databases on");
-    let out = todoctl_in_repo(&["verify", "local", "--profile", "dev"]);
+    let elsewhere = tempfile::tempdir().unwrap();
+    let root = repo_root().canonicalize().unwrap();
+    let chart = root.join("helm/todo-chatbot");
+    let out = todoctl_in_repo_cmd(&[
+        "verify",
+        "local",
+        "--profile",
+        "dev",
+        "--root",
+        root.to_str().unwrap(),
+        "--chart",
+        chart.to_str().unwrap(),
+    ])
+    .current_dir(elsewhere.path())
+    .run_unchecked()
+    .unwrap();
     assert_eq!(out.status, 0, "{}{}", out.stdout, out.stderr);
     assert!(
         out.stdout

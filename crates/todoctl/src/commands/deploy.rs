@@ -227,6 +227,7 @@ pub fn run(args: DeployArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
                 target: args.target.clone(),
                 no_persistence: false,
                 timeout: args.chart.timeout,
+                root: project.root.clone(),
             };
             let expected: Vec<_> = built
                 .iter()

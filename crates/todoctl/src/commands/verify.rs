@@ -45,6 +45,9 @@ struct LocalArgs {
     /// Build and run release binaries instead of debug ones.
     #[arg(long)]
     release: bool,
+    /// The project root whose services are built and run.
+    #[arg(long, default_value = ".")]
+    root: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -57,6 +60,9 @@ pub struct LiveArgs {
     /// How long each wait may take, in seconds.
     #[arg(long, default_value_t = 300)]
     pub timeout: u64,
+    /// The project root whose images the cluster must run (their IDs are compared).
+    #[arg(long, default_value = ".")]
+    pub root: PathBuf,
 }
 
 pub fn run(args: VerifyArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
@@ -68,7 +74,7 @@ pub fn run(args: VerifyArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
             let expected = if runner.is_dry_run() {
                 Vec::new()
             } else {
-                expected_images()?
+                expected_images(&live.root)?
             };
             let report = run_live(&live, global, &expected, &runner)?;
             if runner.is_dry_run() {
@@ -93,7 +99,7 @@ fn run_local(args: LocalArgs, global: &GlobalArgs) -> anyhow::Result<bool> {
         );
     }
     output::progress("building todo-api and todo-web");
-    let built = verify::build_services(Path::new("."), args.release, |line| {
+    let built = verify::build_services(&args.root, args.release, |line| {
         if global.verbose > 0 {
             output::progress(format!("  {line}"));
         }
@@ -127,9 +133,10 @@ pub fn run_live(
     Ok(verify::verify_live(runner, &options))
 }
 
-/// The image IDs the cluster must run: the current tree's images as the local engine has them.
-fn expected_images() -> anyhow::Result<Vec<verify::ExpectedImage>> {
-    let project = images::ops::Project::new(".")?;
+/// The image IDs the cluster must run: the tree at `root`'s images as the local engine has
+/// them.
+fn expected_images(root: &Path) -> anyhow::Result<Vec<verify::ExpectedImage>> {
+    let project = images::ops::Project::new(root)?;
     let engine = images::engine::Engine::detect(
         images::engine::EngineChoice::Auto,
         images::engine::Tools::default(),
