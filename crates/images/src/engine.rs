@@ -15,8 +15,8 @@ use exec::{Cmd, Runner};
 use serde::Serialize;
 
 use crate::minikube::{self, Minikube};
-use crate::reference::ImageRef;
 use crate::{Error, docker};
+use dockerfile_check::ImageRef;
 
 /// Which builder to use.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]

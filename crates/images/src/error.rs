@@ -1,6 +1,6 @@
 use std::path::PathBuf;
 
-use crate::rules::Finding;
+use dockerfile_check::Finding;
 
 /// Everything that can go wrong in this crate; each variant names the file, image or command.
 #[derive(Debug, thiserror::Error)]
@@ -13,17 +13,10 @@ pub enum Error {
         /// The underlying error.
         source: std::io::Error,
     },
-    /// A Dockerfile does not parse.
-    #[error("{}:{line}: {message}", path.display())]
-    Parse {
-        /// The Dockerfile.
-        path: PathBuf,
-        /// The line (1-based).
-        line: usize,
-        /// What is wrong.
-        message: String,
-    },
-    /// Dockerfiles break rules (see [`crate::rules`]).
+    /// A Dockerfile or `.dockerignore` could not be read or parsed.
+    #[error(transparent)]
+    Dockerfile(#[from] dockerfile_check::Error),
+    /// Dockerfiles break rules (see [`dockerfile_check::RuleId`]).
     #[error("{} Dockerfile rule violation(s):\n{}", findings.len(), findings.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
     Rules {
         /// The broken rules.

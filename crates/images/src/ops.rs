@@ -20,16 +20,14 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use dockerfile_check::{DockerIgnore, Dockerfile, Finding, RuleContext};
 use exec::{Cmd, Runner};
 use serde::Serialize;
 
 use crate::Error;
 use crate::component::Component;
-use crate::dockerfile::Dockerfile;
-use crate::dockerignore::DockerIgnore;
 use crate::engine::{BuildRequest, Engine};
 use crate::loader::{Loader, Source};
-use crate::rules::{self, Finding, RuleContext};
 use crate::tag::{TagInputs, content_tag};
 use crate::workspace;
 
@@ -185,7 +183,7 @@ impl Project {
     /// The rule context of this project: its toolchain and `.dockerignore`.
     pub fn rule_context(&self) -> Result<RuleContext, Error> {
         Ok(RuleContext {
-            toolchain: rules::read_toolchain(&self.root),
+            toolchain: dockerfile_check::read_toolchain(&self.root),
             dockerignore: DockerIgnore::read(&self.root)?,
             dockerignore_path: self.root.join(".dockerignore"),
         })
@@ -240,7 +238,10 @@ pub fn check(project: &Project) -> Result<CheckReport, Error> {
     let mut files = Vec::new();
     for spec in &project.images {
         let file = Dockerfile::read(&project.root.join(&spec.dockerfile))?;
-        files.push((spec.dockerfile.clone(), rules::check(&file, &ctx)));
+        files.push((
+            spec.dockerfile.clone(),
+            dockerfile_check::check(&file, &ctx),
+        ));
     }
     Ok(CheckReport { files })
 }

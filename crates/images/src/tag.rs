@@ -12,10 +12,10 @@ use std::io::Read;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
+use dockerfile_check::DockerIgnore;
 use sha2::{Digest, Sha256};
 
 use crate::Error;
-use crate::dockerignore::DockerIgnore;
 
 /// How many hex digits of the digest make the tag.
 pub const TAG_LEN: usize = 12;

@@ -9,10 +9,9 @@ use std::collections::{BTreeSet, VecDeque};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use dockerfile_check::{Args, Dockerfile};
 use exec::Cmd;
 use serde::Deserialize;
-
-use crate::dockerfile::{Args, Dockerfile};
 
 /// The package a Dockerfile builds: the `-p`/`--package` of its `cargo build`.
 pub fn built_package(dockerfile: &Dockerfile) -> Option<String> {

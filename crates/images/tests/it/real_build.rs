@@ -11,8 +11,8 @@ use std::net::TcpListener;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use dockerfile_check::DockerIgnore;
 use exec::{Cmd, Runner};
-use images::dockerignore::DockerIgnore;
 use images::engine::{BuildSettings, Engine, EngineKind, Tools};
 use images::ops::{self, BuiltImage, Progress, Project};
 use serde_json::Value;

@@ -145,14 +145,14 @@ fn the_package_an_image_builds_comes_from_its_dockerfile() {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     for (dockerfile, package) in [("backend", "todo-api"), ("frontend", "todo-web")] {
         let path = repo.join(format!("docker/{dockerfile}.Dockerfile"));
-        let parsed = images::dockerfile::Dockerfile::read(&path).unwrap();
+        let parsed = dockerfile_check::Dockerfile::read(&path).unwrap();
         assert_eq!(
             images::workspace::built_package(&parsed).as_deref(),
             Some(package)
         );
     }
     let none =
-        images::dockerfile::Dockerfile::parse(Path::new("x"), "FROM scratch\nRUN make\n").unwrap();
+        dockerfile_check::Dockerfile::parse(Path::new("x"), "FROM scratch\nRUN make\n").unwrap();
     assert_eq!(images::workspace::built_package(&none), None);
 }
 

@@ -1,7 +1,7 @@
 //! A Dockerfile model: parser directives, global `ARG`s, stages and their instructions.
 //!
 //! The parser follows the Dockerfile reference closely enough for the rules in
-//! [`crate::rules`]: the `escape` directive, line continuations (with comment and blank lines
+//! [`crate::check`]: the `escape` directive, line continuations (with comment and blank lines
 //! inside them dropped, as Docker does), flags (`--from=`, `--mount=`), exec (JSON) versus shell
 //! form, and BuildKit heredocs (`RUN <<EOF … EOF`), whose bodies are kept apart so a line like
 //! `FROM x` inside a heredoc is never read as an instruction.
@@ -489,7 +489,7 @@ fn heredoc_markers(text: &str) -> Vec<(String, bool)> {
 }
 
 /// Substitutes `$VAR`, `${VAR}`, `${VAR:-default}` and `${VAR:+alt}` from `vars`.
-pub fn substitute(text: &str, vars: &HashMap<String, String>) -> String {
+fn substitute(text: &str, vars: &HashMap<String, String>) -> String {
     let mut out = String::new();
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {

@@ -1,6 +1,6 @@
 use std::path::Path;
 
-use images::dockerfile::{Args, Dockerfile};
+use dockerfile_check::{Args, Dockerfile};
 
 fn parse(text: &str) -> Dockerfile {
     Dockerfile::parse(Path::new("Dockerfile"), text).unwrap()

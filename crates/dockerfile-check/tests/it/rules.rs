@@ -1,8 +1,6 @@
 use std::path::{Path, PathBuf};
 
-use images::dockerfile::Dockerfile;
-use images::dockerignore::DockerIgnore;
-use images::rules::{self, RuleContext, RuleId};
+use dockerfile_check::{DockerIgnore, Dockerfile, RuleContext, RuleId};
 
 const GOOD_IGNORE: &str = "*\n!Cargo.toml\n!Cargo.lock\n!crates/\n**/target/\n.git\n.env\n.env.*\n";
 
@@ -40,7 +38,7 @@ fn ctx(ignore: Option<&str>) -> RuleContext {
 fn check(rule: RuleId, text: &str, ignore: Option<&str>, expect: Option<(&str, Option<usize>)>) {
     let file = Dockerfile::parse(Path::new("t.Dockerfile"), text).unwrap();
     let mut found = Vec::new();
-    rules::check_rule(rule, &file, &ctx(ignore), &mut found);
+    dockerfile_check::check_rule(rule, &file, &ctx(ignore), &mut found);
     match expect {
         None => assert!(found.is_empty(), "{rule} should pass:\n{text}\n{found:#?}"),
         Some((fragment, line)) => {
@@ -64,7 +62,7 @@ fn good_with(from: &str, to: &str) -> String {
 #[test]
 fn the_good_fixture_passes_every_rule() {
     let file = Dockerfile::parse(Path::new("t.Dockerfile"), GOOD).unwrap();
-    let found = rules::check(&file, &ctx(Some(GOOD_IGNORE)));
+    let found = dockerfile_check::check(&file, &ctx(Some(GOOD_IGNORE)));
     assert!(found.is_empty(), "{found:#?}");
 }
 
@@ -427,14 +425,14 @@ fn every_rule_has_a_unique_code_and_name() {
 fn the_repositorys_dockerfiles_pass() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let ctx = RuleContext {
-        toolchain: rules::read_toolchain(&root),
+        toolchain: dockerfile_check::read_toolchain(&root),
         dockerignore: DockerIgnore::read(&root).unwrap(),
         dockerignore_path: root.join(".dockerignore"),
     };
     assert_eq!(ctx.toolchain.as_deref(), Some("1.95.0"));
     for name in ["backend", "frontend"] {
         let file = Dockerfile::read(&root.join(format!("docker/{name}.Dockerfile"))).unwrap();
-        let found = rules::check(&file, &ctx);
+        let found = dockerfile_check::check(&file, &ctx);
         assert!(found.is_empty(), "{name}: {found:#?}");
     }
 }

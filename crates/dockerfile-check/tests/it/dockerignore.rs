@@ -1,4 +1,4 @@
-use images::dockerignore::DockerIgnore;
+use dockerfile_check::DockerIgnore;
 
 /// `(patterns, path, excluded?)`: Docker's semantics, not gitignore's.
 fn check(patterns: &str, path: &str, expect: bool) {

@@ -1,0 +1,5 @@
+#![allow(clippy::unwrap_used, missing_docs)]
+
+mod dockerfile;
+mod dockerignore;
+mod rules;
