@@ -12,8 +12,7 @@
 //! - [`status`]: the release at a glance;
 //! - [`access`]: the URL (or the `minikube service --url` tunnel) the frontend answers on.
 //!
-//! - [`doctor`]: offline, deterministic diagnosis rules (also the troubleshooting table);
-//! - [`ai`]: kubectl-ai / kagent, scoped to the deployment, with a doctor fallback.
+//! Doctor and AI ops read the cluster through these drivers from the `diagnose` crate.
 //!
 //! Mutating operations take an [`exec::Runner`], so `--dry-run` records the exact plan
 //! (secrets redacted; they only ever travel in a 0600 values file).
@@ -34,15 +33,11 @@
 //! | `db backup FILE` | [`db::backup`]`(runner, &cluster, file)` → bytes written |
 //! | `db restore FILE` | [`db::restore`]`(runner, &cluster, file)` |
 //! | `port-forward [frontend\|backend]` | [`status::forward_target`] then [`Kubectl::port_forward`] and [`PortForward::wait`] (dry run: [`Kubectl::port_forward_cmd`]) |
-//! | `doctor` | [`doctor::collect`] then [`doctor::diagnose`]; [`doctor::render`] for text |
-//! | `ai "<question>"` | [`ai::ask`]`(&cluster, question, &AiEnv, &DoctorContext)` → [`ai::AiAnswer`] |
 
 pub mod access;
-pub mod ai;
 pub mod context;
 pub mod db;
 pub mod deploy;
-pub mod doctor;
 pub mod error;
 pub mod helm;
 pub mod kubectl;

@@ -1,6 +1,6 @@
 //! The one reading of what is wrong with a pod's containers, and the one fix per problem.
 //!
-//! The deploy's rollout watch ([`crate::rollout`]), `todoctl doctor` ([`crate::doctor`]) and
+//! The deploy's rollout watch ([`crate::rollout`]), `todoctl doctor` (the `diagnose` crate) and
 //! `verify live` all classify pods through [`PodProblem`]: which waiting reasons stop a deploy
 //! at once ([`PodProblem::fatal`]), which the kubelet retries by itself, and what to do about
 //! each ([`ContainerProblem::fix`]). [`CreateRefusal`] is the same for controllers whose pods

@@ -86,10 +86,10 @@ fn readme_troubleshooting_table_matches_doctor_rules() {
         .find("<!-- END doctor rules -->")
         .expect("README lacks the end marker");
     let committed = &readme[begin..end];
-    let generated = cluster::doctor::rules_markdown();
+    let generated = diagnose::rules_markdown();
     assert!(
         committed.contains(generated.trim()),
         "README's troubleshooting table is out of date: copy it from docs/troubleshooting.md \
-         (regenerate that with UPDATE_DOCS=1 cargo test -p cluster troubleshooting)"
+         (regenerate that with UPDATE_DOCS=1 cargo test -p diagnose troubleshooting)"
     );
 }

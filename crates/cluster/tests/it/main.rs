@@ -1,8 +1,6 @@
 #![allow(clippy::unwrap_used, missing_docs)]
 
 mod access;
-mod ai;
-mod doctor;
 mod fake;
 mod fixtures;
 mod inputs;

@@ -255,7 +255,7 @@ fn the_kubeconfig_handed_to_agents_reaches_the_target_whatever_context_is_curren
         false,
     )
     .expect("connect");
-    let pinned = cluster::ai::pinned_kubeconfig(&target).expect("pinned kubeconfig");
+    let pinned = diagnose::pinned_kubeconfig(&target).expect("pinned kubeconfig");
     let mode = std::fs::metadata(pinned.path())
         .expect("pinned kubeconfig exists")
         .permissions()

@@ -1,5 +1,5 @@
 //! The cluster subcommands: minikube, release, rollback, status, down, db, port-forward,
-//! doctor and ai — each a call into the `cluster` crate.
+//! doctor and ai — each a call into the `cluster` crate (doctor and ai: the `diagnose` crate).
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -7,8 +7,8 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Args, Subcommand};
-use cluster::doctor::{self, DoctorContext};
 use cluster::{Cluster, DeployOptions, DeployOutcome, MinikubeOptions, StatusReport, Tools};
+use diagnose::DoctorContext;
 
 use crate::cli::GlobalArgs;
 use crate::output;
@@ -462,9 +462,9 @@ pub struct DoctorArgs {
 
 pub fn doctor(args: DoctorArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
     let cluster = args.target.connect(global)?;
-    let state = doctor::collect(&cluster, &args.target.minikube_profile)?;
-    let findings = doctor::diagnose(&state, &args.target.doctor_context());
-    output::report_as(global, &findings, doctor::render(&findings))?;
+    let state = diagnose::collect(&cluster, &args.target.minikube_profile)?;
+    let findings = diagnose::diagnose(&state, &args.target.doctor_context());
+    output::report_as(global, &findings, diagnose::render(&findings))?;
     Ok(if findings.is_empty() {
         ExitCode::SUCCESS
     } else {
@@ -484,11 +484,11 @@ pub struct AiArgs {
 pub fn ai(args: AiArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
     let cluster = args.target.connect(global)?;
     let var = |key: &str| std::env::var(key).ok();
-    let env = cluster::ai::AiEnv {
+    let env = diagnose::AiEnv {
         var: &var,
         home: std::env::var_os("HOME").map(PathBuf::from),
     };
-    let answer = cluster::ai::ask(
+    let answer = diagnose::ask(
         &cluster,
         &args.question,
         &env,
@@ -498,7 +498,7 @@ pub fn ai(args: AiArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
         if let Some(command) = &answer.command {
             output::progress(format!("asked: {command}"));
         }
-        if let cluster::ai::AiBackend::Doctor { reason } = &answer.backend {
+        if let diagnose::AiBackend::Doctor { reason } = &answer.backend {
             output::progress(format!("doctor answers: {reason}"));
         }
     }
@@ -507,7 +507,7 @@ pub fn ai(args: AiArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// The answer as people read it: the answer, then the commands that show more.
-fn answer_text(answer: &cluster::ai::AiAnswer) -> impl fmt::Display + '_ {
+fn answer_text(answer: &diagnose::AiAnswer) -> impl fmt::Display + '_ {
     fmt::from_fn(|f| {
         write!(f, "{}", answer.answer)?;
         if !answer.next_commands.is_empty() {
@@ -534,8 +534,8 @@ mod tests {
 
     #[test]
     fn the_answer_text_ends_with_the_commands_that_show_more() {
-        let mut answer = cluster::ai::AiAnswer {
-            backend: cluster::ai::AiBackend::Doctor {
+        let mut answer = diagnose::AiAnswer {
+            backend: diagnose::AiBackend::Doctor {
                 reason: "no agent".into(),
             },
             command: None,

@@ -10,11 +10,11 @@ use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::{Container, Event, PersistentVolumeClaim, Pod};
 
-use crate::deploy::Cluster;
+use cluster::helm::ReleaseStatus;
+use cluster::minikube::{MinikubeOptions, resize_advice};
+use cluster::{Cluster, CreateRefusal, FixContext, PodProblem};
+
 use crate::error::Result;
-use crate::helm::ReleaseStatus;
-use crate::minikube::{MinikubeOptions, resize_advice};
-use crate::problem::{CreateRefusal, FixContext, PodProblem};
 
 /// One diagnosis rule, as documented in the troubleshooting table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]

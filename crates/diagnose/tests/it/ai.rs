@@ -1,8 +1,7 @@
 use std::collections::HashMap;
 
-use cluster::ai::{self, AiBackend, AiEnv};
-use cluster::doctor::DoctorContext;
 use cluster::{Cluster, MinikubeOptions};
+use diagnose::{AiBackend, AiEnv, DoctorContext};
 
 use crate::fake::{Fakes, Rule, fail, reply, shell};
 use crate::fixtures::{list_json, waiting_pod};
@@ -21,7 +20,7 @@ fn choose(fakes: &Fakes, vars: &[(&str, &str)], kagent_ready: bool) -> AiBackend
         home: Some(fakes.dir.path().join("home")),
     };
     let tools = fakes.tools();
-    ai::choose_backend(&tools.kubectl_ai, &tools.kagent, &env, || kagent_ready)
+    diagnose::choose_backend(&tools.kubectl_ai, &tools.kagent, &env, || kagent_ready)
 }
 
 fn check(fakes: &Fakes, vars: &[(&str, &str)], kagent_ready: bool, expect: AiBackend) {
@@ -166,7 +165,7 @@ fn kubectl_ai_gets_the_scoped_question_and_a_kubeconfig_pinned_to_the_target() {
         var: &lookup,
         home: None,
     };
-    let answer = ai::ask(
+    let answer = diagnose::ask(
         &connect(&fakes),
         "why is the backend down?",
         &env,
@@ -234,7 +233,7 @@ fn a_failing_kubectl_ai_hands_over_to_doctor_with_its_error() {
         var: &lookup,
         home: None,
     };
-    let answer = ai::ask(&connect(&fakes), "status?", &env, &doctor_ctx()).unwrap();
+    let answer = diagnose::ask(&connect(&fakes), "status?", &env, &doctor_ctx()).unwrap();
     let AiBackend::Doctor { reason } = &answer.backend else {
         panic!("expected doctor: {answer:?}")
     };
@@ -298,7 +297,7 @@ fn kagent_goes_through_our_forward_to_the_target_and_its_task_text_is_the_answer
         var: &lookup,
         home: None,
     };
-    let answer = ai::ask(
+    let answer = diagnose::ask(
         &connect(&fakes),
         "is everything healthy?",
         &env,
@@ -359,7 +358,7 @@ fn kagent_failing_with_exit_0_hands_over_to_doctor_with_its_error() {
         var: &lookup,
         home: None,
     };
-    let answer = ai::ask(&connect(&fakes), "status?", &env, &doctor_ctx()).unwrap();
+    let answer = diagnose::ask(&connect(&fakes), "status?", &env, &doctor_ctx()).unwrap();
     let AiBackend::Doctor { reason } = &answer.backend else {
         panic!("expected doctor: {answer:?}")
     };
@@ -403,7 +402,7 @@ fn kagent_without_a_controller_to_forward_to_hands_over_to_doctor() {
         var: &lookup,
         home: None,
     };
-    let answer = ai::ask(&connect(&fakes), "status?", &env, &doctor_ctx()).unwrap();
+    let answer = diagnose::ask(&connect(&fakes), "status?", &env, &doctor_ctx()).unwrap();
     let AiBackend::Doctor { reason } = &answer.backend else {
         panic!("expected doctor: {answer:?}")
     };
@@ -424,7 +423,7 @@ fn kagent_without_a_controller_to_forward_to_hands_over_to_doctor() {
 /// `kagent_answer(stdout, stderr)` is `Ok(answer)` or `Err(reason)`; both are matched by
 /// the text they must contain.
 fn check_kagent(stdout: &str, stderr: &str, expect: Result<&str, &str>) {
-    let got = ai::kagent_answer(stdout, stderr);
+    let got = diagnose::kagent_answer(stdout, stderr);
     match (&got, expect) {
         (Ok(answer), Ok(want)) => assert!(answer.contains(want), "{answer:?} lacks {want:?}"),
         (Err(reason), Err(want)) => assert!(reason.contains(want), "{reason:?} lacks {want:?}"),
@@ -499,17 +498,17 @@ fn kubectl_ai_output_loses_its_colours_and_an_empty_or_failed_run_is_no_answer()
         stderr: stderr.into(),
     };
     assert_eq!(
-        ai::kubectl_ai_answer(&out(0, "\u{1b}[1;32mPods\u{1b}[0m: 3 running\n\n", "")),
+        diagnose::kubectl_ai_answer(&out(0, "\u{1b}[1;32mPods\u{1b}[0m: 3 running\n\n", "")),
         Ok("Pods: 3 running\n".to_owned())
     );
-    let empty = ai::kubectl_ai_answer(&out(0, "\u{1b}[0m\n", "warning: tool shim\n"));
+    let empty = diagnose::kubectl_ai_answer(&out(0, "\u{1b}[0m\n", "warning: tool shim\n"));
     assert!(
         empty
             .as_ref()
             .is_err_and(|e| e.contains("no answer; its stderr: warning: tool shim")),
         "{empty:?}"
     );
-    let failed = ai::kubectl_ai_answer(&out(1, "", "running agent: 401 Unauthorized\n"));
+    let failed = diagnose::kubectl_ai_answer(&out(1, "", "running agent: 401 Unauthorized\n"));
     assert!(
         failed
             .as_ref()
@@ -553,7 +552,7 @@ fn the_fallback_answers_with_doctor_and_the_commands_to_look_further() {
         var: &lookup,
         home: None,
     };
-    let answer = ai::ask(&connect(&fakes), "why is it broken?", &env, &doctor_ctx()).unwrap();
+    let answer = diagnose::ask(&connect(&fakes), "why is it broken?", &env, &doctor_ctx()).unwrap();
     assert!(matches!(answer.backend, AiBackend::Doctor { .. }));
     assert_eq!(answer.findings.len(), 1, "{}", answer.answer);
     assert_eq!(answer.findings[0].rule, "image-not-loaded");

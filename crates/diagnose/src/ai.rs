@@ -7,9 +7,9 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use cluster::Cluster;
 use exec::Cmd;
 
-use crate::deploy::Cluster;
 use crate::doctor::{self, ClusterState, DoctorContext, Finding};
 use crate::error::{Error, Result};
 
@@ -51,7 +51,7 @@ pub struct AiEnv<'a> {
 }
 
 /// The agent kagent's demo profile installs and `kagent invoke` talks to.
-pub const KAGENT_AGENT: &str = "k8s-agent";
+const KAGENT_AGENT: &str = "k8s-agent";
 
 fn installed(program: &str, env: &AiEnv<'_>) -> bool {
     exec::resolve_with(program, |k| (env.var)(k).map(Into::into))
@@ -63,7 +63,7 @@ fn installed(program: &str, env: &AiEnv<'_>) -> bool {
 /// configured. `KUBECTL_AI_PROVIDER`/`KUBECTL_AI_MODEL` (this kit's variables) choose
 /// explicitly; otherwise a Gemini key (kubectl-ai's default provider), an OpenAI key, an
 /// Ollama host, or kubectl-ai's own config file count as configured.
-pub fn kubectl_ai_flags(env: &AiEnv<'_>) -> Option<Vec<String>> {
+fn kubectl_ai_flags(env: &AiEnv<'_>) -> Option<Vec<String>> {
     let get = |k: &str| (env.var)(k).filter(|v| !v.is_empty());
     let model = get("KUBECTL_AI_MODEL");
     let with_model = |mut flags: Vec<String>, default: &str| {
@@ -123,7 +123,7 @@ pub fn choose_backend(
 }
 
 /// The question with the scope the agent must keep to.
-pub fn scoped_question(cluster: &Cluster, question: &str) -> String {
+fn scoped_question(cluster: &Cluster, question: &str) -> String {
     format!(
         "{question} (Scope: Kubernetes context `{}`, namespace `{}`, Helm release `{}` (the todo-chatbot: backend, frontend, PostgreSQL). \
          Only read; do not change anything. Answer with the cause and the command that fixes it.)",
@@ -147,9 +147,8 @@ pub fn pinned_kubeconfig(cluster: &Cluster) -> Result<tempfile::NamedTempFile> {
         .args(["config", "view", "--minify", "--flatten"])
         .timeout(Duration::from_secs(30))
         .run()?;
-    let io = |source| Error::Io {
-        action: "writing the pinned kubeconfig in",
-        path: std::env::temp_dir(),
+    let io = |source| Error::PinnedKubeconfig {
+        dir: std::env::temp_dir(),
         source,
     };
     let mut file = tempfile::Builder::new()
@@ -166,21 +165,16 @@ pub fn pinned_kubeconfig(cluster: &Cluster) -> Result<tempfile::NamedTempFile> {
 /// Where an agent run is pinned: the kubeconfig holding only the target context and, for
 /// kagent, the URL of the port-forward to the target's kagent-controller.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Pin<'a> {
+struct Pin<'a> {
     /// A kubeconfig from [`pinned_kubeconfig`].
-    pub kubeconfig: &'a Path,
+    kubeconfig: &'a Path,
     /// `http://127.0.0.1:PORT`, forwarded to `svc/kagent-controller` in the target context.
-    pub kagent_url: Option<&'a str>,
+    kagent_url: Option<&'a str>,
 }
 
 /// The agent command for `backend` (`None` for doctor), pinned by `pin`. No flag that lets an
 /// agent change the cluster without asking (kubectl-ai's `--skip-permissions`) is ever passed.
-pub fn agent_cmd(
-    cluster: &Cluster,
-    backend: &AiBackend,
-    question: &str,
-    pin: &Pin<'_>,
-) -> Option<Cmd> {
+fn agent_cmd(cluster: &Cluster, backend: &AiBackend, question: &str, pin: &Pin<'_>) -> Option<Cmd> {
     let task = scoped_question(cluster, question);
     let kubeconfig = pin.kubeconfig.display().to_string();
     let cmd = match backend {
@@ -368,7 +362,7 @@ fn excerpt(text: &str) -> String {
 }
 
 /// `text` without terminal escape sequences (CSI such as colours, OSC such as titles).
-pub fn strip_ansi(text: &str) -> String {
+fn strip_ansi(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
@@ -417,7 +411,7 @@ pub struct AiAnswer {
 }
 
 /// The read-only commands that show what doctor summarises.
-pub fn next_commands(cluster: &Cluster, state: Option<&ClusterState>) -> Vec<String> {
+fn next_commands(cluster: &Cluster, state: Option<&ClusterState>) -> Vec<String> {
     let k = format!(
         "kubectl --context {} -n {}",
         cluster.target.context, cluster.namespace
@@ -519,7 +513,7 @@ pub fn ask(
 }
 
 /// The namespace kagent is installed in (its CLI's default, and where `k8s-agent` lives).
-pub const KAGENT_NAMESPACE: &str = "kagent";
+const KAGENT_NAMESPACE: &str = "kagent";
 
 enum AgentRun {
     NotAnAgent,

@@ -1,0 +1,6 @@
+#![allow(clippy::unwrap_used, missing_docs)]
+
+mod ai;
+mod doctor;
+mod fake;
+mod fixtures;
