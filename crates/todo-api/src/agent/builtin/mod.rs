@@ -1,30 +1,22 @@
 //! The deterministic built-in agent: understands everyday phrasing about tasks without any
 //! model or API key.
 //!
-//! [`parse`] turns a message into a typed [`Intent`] (pure, in `parse`); the agent then runs
-//! it through the tool layer as typed [`ToolRequest`]s. Finding the task a title names is a
-//! `list_tasks` call like any other, so every lookup shows in the reply's tool calls, and
-//! [`matching`] picks the task from that list or says why it cannot.
+//! The language is todo-intent's: [`parse`] turns a message into a typed [`Intent`], and
+//! [`todo_intent::find`] picks the task a title names. This module is the dispatch: it runs
+//! the intent through the tool layer as typed [`ToolRequest`]s. Finding the task a title
+//! names is a `list_tasks` call like any other, so every lookup shows in the reply's tool
+//! calls.
 
-mod examples;
-pub mod matching;
-mod parse;
-#[rustfmt::skip]
-mod phrases;
 mod reply;
-mod words;
-
-pub use examples::{EXAMPLES, MENU};
-pub use parse::{Choice, Field, Intent, TaskRef, parse, parse_ref};
 
 use futures::future::BoxFuture;
+use todo_intent::{Candidate, Choice, Field, Filter, Found, Intent, TaskRef, parse};
 
 use super::{Agent, AgentReply, HistoryMessage};
 use crate::tasks::StatusFilter;
 use crate::tools::{
     ListedStatus, ListedTask, TaskSummary, ToolCall, ToolOutput, ToolRequest, Tools,
 };
-use matching::{Candidate, Found};
 
 /// The built-in agent.
 #[derive(Debug, Clone, Copy, Default)]
@@ -152,7 +144,7 @@ impl Turn<'_> {
             StatusFilter::Pending => "a pending task",
             _ => "a task",
         };
-        match matching::find(phrase, &candidates, prefer_pending) {
+        match todo_intent::find(phrase, &candidates, prefer_pending) {
             Found::One(id) => Ok(id),
             Found::Tied(ids) => Err(reply::which_one(phrase, &tasks, &ids)),
             Found::Closest(ids) => Err(reply::no_match(phrase, &tasks, &ids, what)),
@@ -182,7 +174,10 @@ impl Turn<'_> {
                     .task(ToolRequest::AddTask { title, description })
                     .await?,
             ),
-            Intent::List(status) => reply::listing(&self.list(status).await?, status),
+            Intent::List(filter) => {
+                let status = StatusFilter::from(filter);
+                reply::listing(&self.list(status).await?, status)
+            }
             Intent::Complete(task) => {
                 let task_id = self.resolve(&task, true).await?;
                 reply::completed(&self.task(ToolRequest::CompleteTask { task_id }).await?)
@@ -210,5 +205,15 @@ impl Turn<'_> {
                 reply::updated(&self.task(request).await?, field)
             }
         })
+    }
+}
+
+impl From<Filter> for StatusFilter {
+    fn from(filter: Filter) -> Self {
+        match filter {
+            Filter::All => StatusFilter::All,
+            Filter::Pending => StatusFilter::Pending,
+            Filter::Completed => StatusFilter::Completed,
+        }
     }
 }

@@ -2,8 +2,8 @@
 //! candidates as "#N", which is how the next message's "the second one" or "yes" is read back
 //! ([`asked_choices`]): the conversation is stored as text, so the question itself is the state.
 
-use super::examples;
-use super::parse::{Choice, Field};
+use todo_intent::{Choice, Field, MENU, closest};
+
 use crate::tasks::StatusFilter;
 use crate::tools::{ListedStatus, ListedTask, TaskSummary, ToolError};
 
@@ -25,7 +25,7 @@ fn bullet(examples: &[&str]) -> String {
 pub fn help() -> String {
     format!(
         "Hi! I can manage your tasks. Try for example:{}",
-        bullet(examples::MENU)
+        bullet(MENU)
     )
 }
 
@@ -33,7 +33,7 @@ pub fn help() -> String {
 pub fn not_understood(message: &str) -> String {
     format!(
         "Sorry, I didn't understand that. Closest to what you wrote, you could say:{}",
-        bullet(&examples::closest(message))
+        bullet(&closest(message))
     )
 }
 

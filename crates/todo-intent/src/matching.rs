@@ -2,7 +2,7 @@
 //! word overlap (equal stems), then by prefixes and typos. A task is only chosen when it
 //! matches every word of the phrase and nothing else matches as well; otherwise the caller asks.
 
-use super::words::{self, Word};
+use crate::words::{self, Word};
 
 /// A task the phrase may name.
 #[derive(Debug, Clone, Copy)]
