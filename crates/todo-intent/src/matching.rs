@@ -4,7 +4,8 @@
 
 use crate::words::{self, Word};
 
-/// A task the phrase may name.
+/// A task as a listing shows it: what a phrase may name, and what a [`Reply`](crate::Reply)
+/// lists or asks about.
 #[derive(Debug, Clone, Copy)]
 pub struct Candidate<'a> {
     /// Task id.
