@@ -9,8 +9,7 @@ mod cases;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use todo_api::agent::builtin::matching::{self, Candidate};
-use todo_api::agent::builtin::{Intent, TaskRef, parse};
+use todo_intent::{Candidate, Intent, TaskRef, parse};
 
 /// Rounds over the whole corpus; each message's time is its median over the rounds.
 const ROUNDS: usize = 201;
@@ -112,13 +111,13 @@ fn main() {
     report(
         "`matching::find`, 16 tasks",
         per_message(&named, |p| {
-            black_box(matching::find(black_box(p), &small, false));
+            black_box(todo_intent::find(black_box(p), &small, false));
         }),
     );
     report(
         "`matching::find`, 500 tasks",
         per_message(&named, |p| {
-            black_box(matching::find(black_box(p), &long, false));
+            black_box(todo_intent::find(black_box(p), &long, false));
         }),
     );
 }

@@ -1,30 +1,22 @@
 //! The deterministic built-in agent: understands everyday phrasing about tasks without any
 //! model or API key.
 //!
-//! [`parse`] turns a message into a typed [`Intent`] (pure, in `parse`); the agent then runs
-//! it through the tool layer as typed [`ToolRequest`]s. Finding the task a title names is a
-//! `list_tasks` call like any other, so every lookup shows in the reply's tool calls, and
-//! [`matching`] picks the task from that list or says why it cannot.
-
-mod examples;
-pub mod matching;
-mod parse;
-#[rustfmt::skip]
-mod phrases;
-mod reply;
-mod words;
-
-pub use examples::{EXAMPLES, MENU};
-pub use parse::{Choice, Field, Intent, TaskRef, parse, parse_ref};
+//! The language is todo-intent's: [`parse`] turns a message into a typed [`Intent`],
+//! [`todo_intent::find`] picks the task a title names and [`Reply`] words the answer. This
+//! module is the dispatch: it runs the intent through the tool layer as typed
+//! [`ToolRequest`]s. Finding the task a title names is a `list_tasks` call like any other, so
+//! every lookup shows in the reply's tool calls.
 
 use futures::future::BoxFuture;
+use todo_intent::{
+    Candidate, Choice, Field, Filter, Found, Intent, Reply, TaskRef, asked_choices, parse,
+};
 
 use super::{Agent, AgentReply, HistoryMessage};
 use crate::tasks::StatusFilter;
 use crate::tools::{
     ListedStatus, ListedTask, TaskSummary, ToolCall, ToolOutput, ToolRequest, Tools,
 };
-use matching::{Candidate, Found};
 
 /// The built-in agent.
 #[derive(Debug, Clone, Copy, Default)]
@@ -71,7 +63,7 @@ fn follow_up(history: &[HistoryMessage], choice: Choice) -> Result<Intent, Strin
         if said.role != "user" || asked.role != "assistant" {
             break;
         }
-        let Some(ids) = reply::asked_choices(&asked.content) else {
+        let Some(ids) = asked_choices(&asked.content) else {
             break;
         };
         let options = options.get_or_insert(ids);
@@ -84,11 +76,11 @@ fn follow_up(history: &[HistoryMessage], choice: Choice) -> Result<Intent, Strin
             Choice::Id(id) => id,
             Choice::Ordinal(n) => match options.get(n - 1) {
                 Some(id) => *id,
-                None => return Err(reply::pick_from(options)),
+                None => return Err(Reply::PickFrom(options).to_string()),
             },
             Choice::Yes => match options.as_slice() {
                 [id] => *id,
-                _ => return Err(reply::pick_from(options)),
+                _ => return Err(Reply::PickFrom(options).to_string()),
             },
         };
         let task = TaskRef::Id(id);
@@ -96,10 +88,10 @@ fn follow_up(history: &[HistoryMessage], choice: Choice) -> Result<Intent, Strin
             Intent::Complete(_) | Intent::Statement(_) => Ok(Intent::Complete(task)),
             Intent::Delete(_) => Ok(Intent::Delete(task)),
             Intent::Update { field, value, .. } => Ok(Intent::Update { task, field, value }),
-            _ => Err(reply::nothing_asked(choice)),
+            _ => Err(Reply::NothingAsked(choice).to_string()),
         };
     }
-    Err(reply::nothing_asked(choice))
+    Err(Reply::NothingAsked(choice).to_string())
 }
 
 /// One answer in the making: the tool calls so far, in order.
@@ -115,54 +107,61 @@ impl Turn<'_> {
     async fn run(&mut self, request: ToolRequest) -> Result<ToolOutput, Refusal> {
         let (call, outcome) = self.tools.run_recorded(&request).await;
         self.calls.push(call);
-        outcome.map_err(|e| reply::failed(&e))
+        outcome.map_err(|e| {
+            Reply::Failed {
+                message: &e.message(),
+                not_found: e.is_not_found(),
+            }
+            .to_string()
+        })
     }
 
     async fn task(&mut self, request: ToolRequest) -> Result<TaskSummary, Refusal> {
         match self.run(request).await? {
             ToolOutput::Task(t) => Ok(t),
-            ToolOutput::List(_) => Err(reply::confused()),
+            ToolOutput::List(_) => Err(Reply::Confused.to_string()),
         }
     }
 
-    async fn list(&mut self, status: StatusFilter) -> Result<Vec<ListedTask>, Refusal> {
+    async fn list(&mut self, filter: Filter) -> Result<Vec<ListedTask>, Refusal> {
+        let status = StatusFilter::from(filter);
         match self.run(ToolRequest::ListTasks { status }).await? {
             ToolOutput::List(tasks) => Ok(tasks),
-            ToolOutput::Task(_) => Err(reply::confused()),
+            ToolOutput::Task(_) => Err(Reply::Confused.to_string()),
         }
     }
 
-    /// The task `phrase` names among `status` tasks, looked up with `list_tasks`.
+    /// The task `phrase` names among the `among` tasks, looked up with `list_tasks`.
     async fn find(
         &mut self,
         phrase: &str,
-        status: StatusFilter,
+        among: Filter,
         prefer_pending: bool,
     ) -> Result<i64, Refusal> {
-        let tasks = self.list(status).await?;
-        let candidates: Vec<Candidate<'_>> = tasks
-            .iter()
-            .map(|t| Candidate {
-                id: t.task_id,
-                title: &t.title,
-                completed: t.status == ListedStatus::Completed,
-            })
-            .collect();
-        let what = match status {
-            StatusFilter::Pending => "a pending task",
-            _ => "a task",
-        };
-        match matching::find(phrase, &candidates, prefer_pending) {
+        let listed = self.list(among).await?;
+        let tasks = candidates(&listed);
+        match todo_intent::find(phrase, &tasks, prefer_pending) {
             Found::One(id) => Ok(id),
-            Found::Tied(ids) => Err(reply::which_one(phrase, &tasks, &ids)),
-            Found::Closest(ids) => Err(reply::no_match(phrase, &tasks, &ids, what)),
+            Found::Tied(ids) => Err(Reply::WhichOne {
+                phrase,
+                tasks: &tasks,
+                ids: &ids,
+            }
+            .to_string()),
+            Found::Closest(ids) => Err(Reply::NoMatch {
+                phrase,
+                tasks: &tasks,
+                closest: &ids,
+                among,
+            }
+            .to_string()),
         }
     }
 
     async fn resolve(&mut self, task: &TaskRef, prefer_pending: bool) -> Result<i64, Refusal> {
         match task {
             TaskRef::Id(id) => Ok(*id),
-            TaskRef::Title(phrase) => self.find(phrase, StatusFilter::All, prefer_pending).await,
+            TaskRef::Title(phrase) => self.find(phrase, Filter::All, prefer_pending).await,
         }
     }
 
@@ -173,28 +172,45 @@ impl Turn<'_> {
     }
 
     async fn try_act(&mut self, intent: Intent, message: &str) -> Result<String, Refusal> {
-        Ok(match intent {
-            Intent::Help => reply::help(),
-            Intent::Unknown => reply::not_understood(message),
-            Intent::Choose(choice) => reply::nothing_asked(choice),
-            Intent::Add { title, description } => reply::added(
-                &self
+        let reply = match intent {
+            Intent::Help => Reply::Help.to_string(),
+            Intent::Unknown => Reply::NotUnderstood(message).to_string(),
+            Intent::Choose(choice) => Reply::NothingAsked(choice).to_string(),
+            Intent::Add { title, description } => {
+                let t = self
                     .task(ToolRequest::AddTask { title, description })
-                    .await?,
-            ),
-            Intent::List(status) => reply::listing(&self.list(status).await?, status),
+                    .await?;
+                Reply::Added {
+                    id: t.task_id,
+                    title: &t.title,
+                }
+                .to_string()
+            }
+            Intent::List(filter) => {
+                let listed = self.list(filter).await?;
+                Reply::Listing {
+                    tasks: &candidates(&listed),
+                    filter,
+                }
+                .to_string()
+            }
             Intent::Complete(task) => {
                 let task_id = self.resolve(&task, true).await?;
-                reply::completed(&self.task(ToolRequest::CompleteTask { task_id }).await?)
+                completed(&self.task(ToolRequest::CompleteTask { task_id }).await?)
             }
             Intent::Statement(said) => {
                 // Only a pending task can have just been done, and only a clear match counts.
-                let task_id = self.find(&said, StatusFilter::Pending, false).await?;
-                reply::completed(&self.task(ToolRequest::CompleteTask { task_id }).await?)
+                let task_id = self.find(&said, Filter::Pending, false).await?;
+                completed(&self.task(ToolRequest::CompleteTask { task_id }).await?)
             }
             Intent::Delete(task) => {
                 let task_id = self.resolve(&task, false).await?;
-                reply::deleted(&self.task(ToolRequest::DeleteTask { task_id }).await?)
+                let t = self.task(ToolRequest::DeleteTask { task_id }).await?;
+                Reply::Deleted {
+                    id: t.task_id,
+                    title: &t.title,
+                }
+                .to_string()
             }
             Intent::Update { task, field, value } => {
                 let task_id = self.resolve(&task, false).await?;
@@ -207,8 +223,45 @@ impl Turn<'_> {
                     title,
                     description,
                 };
-                reply::updated(&self.task(request).await?, field)
+                let t = self.task(request).await?;
+                Reply::Updated {
+                    id: t.task_id,
+                    title: &t.title,
+                    field,
+                }
+                .to_string()
             }
+        };
+        Ok(reply)
+    }
+}
+
+fn completed(t: &TaskSummary) -> String {
+    Reply::Completed {
+        id: t.task_id,
+        title: &t.title,
+    }
+    .to_string()
+}
+
+/// Listed tasks as todo-intent takes them, to match a phrase against and to word a reply.
+fn candidates(listed: &[ListedTask]) -> Vec<Candidate<'_>> {
+    listed
+        .iter()
+        .map(|t| Candidate {
+            id: t.task_id,
+            title: &t.title,
+            completed: t.status == ListedStatus::Completed,
         })
+        .collect()
+}
+
+impl From<Filter> for StatusFilter {
+    fn from(filter: Filter) -> Self {
+        match filter {
+            Filter::All => StatusFilter::All,
+            Filter::Pending => StatusFilter::Pending,
+            Filter::Completed => StatusFilter::Completed,
+        }
     }
 }

@@ -264,21 +264,3 @@ async fn builtin_agent_understands_the_corpus() {
         failures.join("\n")
     );
 }
-
-/// The examples the agent offers are requests it understands: each parses to something it can
-/// act on.
-#[test]
-fn every_offered_example_is_understood() {
-    use todo_api::agent::builtin::{EXAMPLES, Intent, MENU, parse};
-    for example in EXAMPLES.iter().chain(MENU) {
-        let intent = parse(example);
-        assert!(
-            !matches!(intent, Intent::Unknown | Intent::Help | Intent::Choose(_)),
-            "{example:?} parses to {intent:?}"
-        );
-    }
-    assert!(
-        MENU.iter().all(|m| EXAMPLES.contains(m)),
-        "the menu is drawn from the examples"
-    );
-}

@@ -9,9 +9,8 @@
 //! move a byte offset. When nothing fits, one more try corrects slips of the fingers in the
 //! command words ("delte", "tsak").
 
-use super::phrases::*;
-use super::words;
-use crate::tasks::StatusFilter;
+use crate::phrases::*;
+use crate::words;
 
 /// How the user named a task.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,6 +19,18 @@ pub enum TaskRef {
     Id(i64),
     /// By words of its title: "the meeting task".
     Title(String),
+}
+
+/// Which tasks a listing asks for. The parser's own type, so this crate needs nothing of the
+/// service's query types; the service maps it onto its filter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Filter {
+    /// Every task.
+    All,
+    /// Not completed.
+    Pending,
+    /// Completed.
+    Completed,
 }
 
 /// Which field an update changes.
@@ -53,7 +64,7 @@ pub enum Intent {
         description: Option<String>,
     },
     /// List tasks.
-    List(StatusFilter),
+    List(Filter),
     /// Complete a task.
     Complete(TaskRef),
     /// Delete a task.
@@ -423,17 +434,17 @@ fn parse_list(lower: &str) -> Option<Intent> {
     }
     let status = |l: &str| {
         if has_any(l, NOT_DONE_YET) {
-            StatusFilter::Pending
+            Filter::Pending
         } else if has_any(l, DONE_ALREADY) {
-            StatusFilter::Completed
+            Filter::Completed
         } else if has_any(l, COMING_UP) {
-            StatusFilter::Pending
+            Filter::Pending
         } else {
-            StatusFilter::All
+            Filter::All
         }
     };
     let mut filter = status(&l);
-    if filter == StatusFilter::All {
+    if filter == Filter::All {
         // A slip may hide the status word: "show compelted tasks".
         if let Some(fixed) = correct_slips(&l) {
             l = fixed;

@@ -2,7 +2,7 @@
 //! English stemmer (so "called" meets "Call" and "groceries" meets "grocery"), an edit distance
 //! for typos, and the words that say nothing about which task is meant.
 
-use super::phrases::{FILLER, IRREGULAR};
+use crate::phrases::{FILLER, IRREGULAR};
 
 /// The verb an irregular past form belongs to.
 pub fn irregular_base(word: &str) -> Option<&'static str> {

@@ -1,7 +1,7 @@
 //! The examples the agent offers: a menu for a greeting, and for a message it did not
 //! understand the few examples closest to what was typed.
 
-use super::words;
+use crate::words;
 
 /// The greeting's menu: one example per kind of request.
 pub const MENU: &[&str] = &[
@@ -81,4 +81,27 @@ pub fn closest(typed: &str) -> Vec<&'static str> {
         .take(OFFERED)
         .map(|(_, _, i)| EXAMPLES[i])
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Intent, parse};
+
+    /// The examples the agent offers are requests it understands: each parses to something it
+    /// can act on.
+    #[test]
+    fn every_offered_example_is_understood() {
+        for example in EXAMPLES.iter().chain(MENU) {
+            let intent = parse(example);
+            assert!(
+                !matches!(intent, Intent::Unknown | Intent::Help | Intent::Choose(_)),
+                "{example:?} parses to {intent:?}"
+            );
+        }
+        assert!(
+            MENU.iter().all(|m| EXAMPLES.contains(m)),
+            "the menu is drawn from the examples"
+        );
+    }
 }

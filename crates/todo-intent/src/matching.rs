@@ -2,9 +2,10 @@
 //! word overlap (equal stems), then by prefixes and typos. A task is only chosen when it
 //! matches every word of the phrase and nothing else matches as well; otherwise the caller asks.
 
-use super::words::{self, Word};
+use crate::words::{self, Word};
 
-/// A task the phrase may name.
+/// A task as a listing shows it: what a phrase may name, and what a [`Reply`](crate::Reply)
+/// lists or asks about.
 #[derive(Debug, Clone, Copy)]
 pub struct Candidate<'a> {
     /// Task id.
