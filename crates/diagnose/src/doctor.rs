@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use k8s_openapi::api::core::v1::{Container, Event, PersistentVolumeClaim, Pod};
+use k8s_openapi::api::core::v1::{ConfigMap, Container, Event, PersistentVolumeClaim, Pod};
 
 use cluster::helm::ReleaseStatus;
 use cluster::minikube::{MinikubeOptions, resize_advice};
@@ -108,6 +108,9 @@ pub struct ClusterState {
     pub events: Vec<Event>,
     /// The namespace's PVCs.
     pub pvcs: Vec<PersistentVolumeClaim>,
+    /// The release's ConfigMaps: with the pods' `env`, they name the variables a container is
+    /// given, which is how a crash log is read as a configuration error.
+    pub config_maps: Vec<ConfigMap>,
     /// Helm's status (`None`: not installed or unknown).
     pub release: Option<ReleaseStatus>,
     /// Images present in Minikube (`minikube image ls`); `None` when not known.
@@ -141,37 +144,6 @@ pub struct DoctorContext {
     /// The release.
     pub release: String,
 }
-
-/// Variables the services read; a crash log naming one is a configuration error.
-const CONFIG_VARIABLES: &[&str] = &[
-    "DATABASE_URL",
-    "JWT_SECRET",
-    "PORT",
-    "CORS_ORIGINS",
-    "LOG_LEVEL",
-    "LOG_FORMAT",
-    "OPENAI_API_KEY",
-    "OPENAI_BASE_URL",
-    "OPENAI_MODEL",
-    "BACKEND_URL",
-    "TOKEN_TTL_SECONDS",
-    "MCP_ALLOWED_HOSTS",
-    "AGENT",
-    "COOKIE_SECURE",
-    "BIND_ADDR",
-    "DB_MAX_CONNECTIONS",
-    "OPENAI_TIMEOUT_SECONDS",
-    "REQUEST_TIMEOUT_SECONDS",
-    "SHUTDOWN_GRACE_SECONDS",
-    "SHUTDOWN_DRAIN_SECONDS",
-    "BACKEND_TIMEOUT_SECONDS",
-    "BACKEND_CONNECT_TIMEOUT_SECONDS",
-    // todo-web's names before the one `_SECONDS` suffix: still read, so still named in logs.
-    "SHUTDOWN_GRACE_SECS",
-    "SHUTDOWN_DRAIN_SECS",
-    "BACKEND_TIMEOUT_SECS",
-    "BACKEND_CONNECT_TIMEOUT_SECS",
-];
 
 /// Works out every finding for `state`, ordered by rule then object.
 pub fn diagnose(state: &ClusterState, ctx: &DoctorContext) -> Vec<Finding> {
@@ -333,7 +305,7 @@ fn pod_findings(pod: &Pod, state: &ClusterState, ctx: &DoctorContext, out: &mut 
                     .iter()
                     .flat_map(|s| s.init_containers.iter().flatten().chain(&s.containers))
                     .find(|c| &c.name == container);
-                match config_variable(&logs, spec) {
+                match config_variable(&logs, spec, &state.config_maps) {
                     Some((variable, line, source)) => out.push(Finding {
                         rule: "crash-config-error",
                         object: object.clone(),
@@ -477,59 +449,70 @@ fn missing_reference(message: &str) -> Option<String> {
     Some(format!("key {key} in {kind} {name}"))
 }
 
-/// The first log line that reads as an error and names a configuration variable, with the
-/// variable and where its value comes from.
-fn config_variable(logs: &str, spec: Option<&Container>) -> Option<(String, String, String)> {
+/// The first log line that reads as an error and names a variable the container is given,
+/// with the variable and where its value comes from. The chart is the one list of variables:
+/// what it sets is in the container's `env` and in the ConfigMaps its `envFrom` loads.
+fn config_variable(
+    logs: &str,
+    spec: Option<&Container>,
+    config_maps: &[ConfigMap],
+) -> Option<(String, String, String)> {
     let looks_like_error = |l: &str| {
         let l = l.to_ascii_lowercase();
         ["error", "invalid", "must", "missing", "required", "fatal"]
             .iter()
             .any(|w| l.contains(w))
     };
-    let spec_env: Vec<String> = spec
-        .and_then(|c| c.env.as_ref())
-        .map(|env| env.iter().map(|e| e.name.clone()).collect())
-        .unwrap_or_default();
+    let given = given_variables(spec, config_maps);
     for line in logs.lines().filter(|l| looks_like_error(l)) {
         let words = line.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'));
         for word in words {
-            let known = CONFIG_VARIABLES.contains(&word) || spec_env.iter().any(|e| e == word);
-            if known
-                && word.len() > 2
-                && word
-                    .chars()
-                    .all(|c| c.is_ascii_uppercase() || c == '_' || c.is_ascii_digit())
-            {
-                let source = variable_source(word, spec);
-                return Some((word.to_owned(), line.trim().to_owned(), source));
+            if let Some((_, source)) = given.iter().find(|(name, _)| name == word) {
+                return Some((word.to_owned(), line.trim().to_owned(), source.clone()));
             }
         }
     }
     None
 }
 
-fn variable_source(variable: &str, spec: Option<&Container>) -> String {
-    let env = spec
-        .and_then(|c| c.env.as_ref())
-        .and_then(|env| env.iter().find(|e| e.name == variable));
-    if let Some(env) = env {
-        if let Some(secret) = env
+/// Every variable `spec` is given, with where its value comes from: its `env` entries, then
+/// the keys of the ConfigMaps its `envFrom` loads.
+fn given_variables(spec: Option<&Container>, config_maps: &[ConfigMap]) -> Vec<(String, String)> {
+    let Some(spec) = spec else {
+        return Vec::new();
+    };
+    let env = spec.env.iter().flatten().map(|e| {
+        let secret = e
             .value_from
             .as_ref()
-            .and_then(|v| v.secret_key_ref.as_ref())
-        {
-            return format!("Secret {} key {}", secret.name, secret.key);
-        }
-        if env.value.is_some() {
-            return "set by the chart from values".into();
-        }
-    }
-    match variable {
-        "JWT_SECRET" => "values key secrets.jwtSecret, or the chart Secret key jwt-secret".into(),
-        "OPENAI_API_KEY" => "values key secrets.openaiApiKey".into(),
-        "DATABASE_URL" => "values postgresql.* or externalDatabase.*".into(),
-        _ => "the component ConfigMap, from values key config.*".into(),
-    }
+            .and_then(|v| v.secret_key_ref.as_ref());
+        let source = match (secret, &e.value) {
+            (Some(secret), _) => format!("Secret {} key {}", secret.name, secret.key),
+            (None, Some(_)) => "set by the chart from values".to_owned(),
+            (None, None) => "the pod spec's env".to_owned(),
+        };
+        (e.name.clone(), source)
+    });
+    let loaded = spec
+        .env_from
+        .iter()
+        .flatten()
+        .filter_map(|from| from.config_map_ref.as_ref())
+        .filter_map(|r| {
+            config_maps
+                .iter()
+                .find(|c| c.metadata.name.as_ref() == Some(&r.name))
+        })
+        .flat_map(|c| {
+            let name = c.metadata.name.clone().unwrap_or_default();
+            c.data.iter().flatten().map(move |(key, _)| {
+                (
+                    key.clone(),
+                    format!("ConfigMap {name}, from values key config.*"),
+                )
+            })
+        });
+    env.chain(loaded).collect()
 }
 
 fn tail_lines(text: &str, n: usize) -> Vec<String> {
@@ -558,6 +541,7 @@ pub fn collect(cluster: &Cluster, profile: &str) -> Result<ClusterState> {
     let pods = kubectl.pods(&cluster.release_selector())?;
     let events = kubectl.events()?;
     let pvcs = kubectl.pvcs("")?;
+    let config_maps = kubectl.list(&cluster.release_selector())?;
     let release = cluster
         .helm()
         .and_then(|h| h.status(&cluster.release, &cluster.namespace))
@@ -600,6 +584,7 @@ pub fn collect(cluster: &Cluster, profile: &str) -> Result<ClusterState> {
         pods,
         events,
         pvcs,
+        config_maps,
         release,
         minikube_images,
         logs,

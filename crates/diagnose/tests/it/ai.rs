@@ -538,6 +538,10 @@ fn the_fallback_answers_with_doctor_and_the_commands_to_look_further() {
                 "*get\\ persistentvolumeclaims*",
                 list_json::<k8s_openapi::api::core::v1::PersistentVolumeClaim>(&[]),
             ),
+            reply(
+                "*get\\ configmaps*",
+                list_json::<k8s_openapi::api::core::v1::ConfigMap>(&[]),
+            ),
         ],
     );
     fakes.tool(

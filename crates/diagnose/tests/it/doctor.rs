@@ -7,9 +7,9 @@ use cluster::helm::{ReleaseInfo, ReleaseStatus};
 use cluster::{MinikubeOptions, PodProblem};
 use diagnose::{ClusterState, DoctorContext, Finding, RULES};
 use k8s_openapi::api::core::v1::{
-    ContainerState, ContainerStateRunning, ContainerStateTerminated, EnvVar, EnvVarSource, Event,
-    ObjectReference, PersistentVolumeClaim, PersistentVolumeClaimStatus, Pod, PodCondition,
-    ResourceRequirements, SecretKeySelector,
+    ConfigMap, ConfigMapEnvSource, ContainerState, ContainerStateRunning, ContainerStateTerminated,
+    EnvFromSource, EnvVar, EnvVarSource, Event, ObjectReference, PersistentVolumeClaim,
+    PersistentVolumeClaimStatus, Pod, PodCondition, ResourceRequirements, SecretKeySelector,
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
@@ -162,6 +162,51 @@ fn crash_loop_from_a_config_error_names_the_variable_and_its_source() {
         &["fix JWT_SECRET", "Secret todo-chatbot key jwt-secret"],
     );
     assert!(!f.evidence.iter().any(|e| e.contains("starting")));
+}
+
+#[test]
+fn a_variable_is_a_configuration_error_only_when_the_container_is_given_it() {
+    // The container loads the backend ConfigMap; the chart's keys are the variables it has.
+    let crashing = |log: &str| {
+        let mut p = waiting_pod("todo-chatbot-backend-2", "CrashLoopBackOff", "back-off 20s");
+        p.spec.as_mut().unwrap().containers[0].env_from = Some(vec![EnvFromSource {
+            config_map_ref: Some(ConfigMapEnvSource {
+                name: "todo-chatbot-backend".into(),
+                optional: None,
+            }),
+            ..Default::default()
+        }]);
+        let mut state = with_pod(p);
+        state.config_maps = vec![ConfigMap {
+            metadata: ObjectMeta {
+                name: Some("todo-chatbot-backend".into()),
+                ..Default::default()
+            },
+            data: Some(BTreeMap::from([(
+                "LOG_LEVEL".to_owned(),
+                "loud".to_owned(),
+            )])),
+            ..Default::default()
+        }];
+        state.logs = BTreeMap::from([(
+            "todo-chatbot-backend-2/backend".to_owned(),
+            format!("{log}\n"),
+        )]);
+        state
+    };
+    check(
+        crashing("Error: invalid LOG_LEVEL \"loud\""),
+        "crash-config-error",
+        &["configuration error in LOG_LEVEL"],
+        &["ConfigMap todo-chatbot-backend"],
+    );
+    // Named, but not a variable the container is given: a plain crash loop.
+    check(
+        crashing("Error: invalid SOME_OTHER_SETTING"),
+        "crash-loop",
+        &["SOME_OTHER_SETTING"],
+        &["--previous"],
+    );
 }
 
 #[test]
