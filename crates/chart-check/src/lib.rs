@@ -30,6 +30,6 @@ pub use check::{
 pub use error::{Error, Result};
 pub use finding::{Finding, Severity};
 pub use ignores::{Ignore, Ignores};
-pub use manifest::{Object, Parsed, PodRef, Typed, parse_stream};
+pub use manifest::{EnvSource, Object, Parsed, PodRef, Typed, parse_stream};
 pub use render::{DEFAULT_PROFILE, Render, read_manifests};
 pub use rules::{mentions_host, secret_looking};

@@ -6,9 +6,12 @@ use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet}
 use k8s_openapi::api::autoscaling::v1::HorizontalPodAutoscaler as HorizontalPodAutoscalerV1;
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
 use k8s_openapi::api::batch::v1::{CronJob, Job};
+use std::collections::BTreeMap;
+
 use k8s_openapi::api::core::v1::{
-    ConfigMap, Endpoints, LimitRange, Namespace, PersistentVolume, PersistentVolumeClaim, Pod,
-    PodSpec, PodTemplateSpec, ResourceQuota, Secret, Service, ServiceAccount,
+    ConfigMap, Endpoints, EnvFromSource, EnvVarSource, LimitRange, Namespace, PersistentVolume,
+    PersistentVolumeClaim, Pod, PodSpec, PodTemplateSpec, ResourceQuota, Secret, Service,
+    ServiceAccount,
 };
 use k8s_openapi::api::discovery::v1::EndpointSlice;
 use k8s_openapi::api::networking::v1::{Ingress, IngressClass, NetworkPolicy};
@@ -150,6 +153,80 @@ impl Object {
             Typed::ReplicaSet(r) => r.spec.as_ref()?.replicas,
             _ => None,
         }
+    }
+
+    /// What a container's environment can read from a ConfigMap or Secret, by key: a
+    /// ConfigMap's `data` (the kubelet reads no `binaryData` into env), a Secret's `data`
+    /// (decoded as UTF-8, lossily) and `stringData`. `None` for any other kind.
+    pub fn env_data(&self) -> Option<BTreeMap<String, String>> {
+        match &self.typed {
+            Typed::ConfigMap(c) => Some(c.data.clone().unwrap_or_default()),
+            Typed::Secret(s) => Some(
+                s.data
+                    .iter()
+                    .flatten()
+                    .map(|(k, v)| (k.clone(), String::from_utf8_lossy(&v.0).into_owned()))
+                    .chain(s.string_data.clone().unwrap_or_default())
+                    .collect(),
+            ),
+            _ => None,
+        }
+    }
+}
+
+/// A ConfigMap or Secret a container's environment reads: all of it (`envFrom`) or one key
+/// (`env[].valueFrom`). The API server allows one source per entry, so an entry has at most one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EnvSource<'a> {
+    /// `ConfigMap` or `Secret`.
+    pub kind: &'static str,
+    /// The object's name.
+    pub name: &'a str,
+    /// The key read; `None` for `envFrom`, which loads every key.
+    pub key: Option<&'a str>,
+    /// Marked `optional: true`: the container starts without it.
+    pub optional: bool,
+    /// The field under the entry that names it (`configMapRef`, `secretKeyRef`, ...).
+    pub field: &'static str,
+}
+
+impl<'a> EnvSource<'a> {
+    /// What an `envFrom` entry loads.
+    pub fn of_env_from(from: &'a EnvFromSource) -> Option<EnvSource<'a>> {
+        let whole = |kind, field, name: &'a str, optional: Option<bool>| EnvSource {
+            kind,
+            name,
+            key: None,
+            optional: optional == Some(true),
+            field,
+        };
+        from.config_map_ref
+            .as_ref()
+            .map(|r| whole("ConfigMap", "configMapRef", &r.name, r.optional))
+            .or_else(|| {
+                from.secret_ref
+                    .as_ref()
+                    .map(|r| whole("Secret", "secretRef", &r.name, r.optional))
+            })
+    }
+
+    /// The key an `env[].valueFrom` reads; `None` for field and resource references.
+    pub fn of_value_from(from: &'a EnvVarSource) -> Option<EnvSource<'a>> {
+        let keyed = |kind, field, name: &'a str, key: &'a str, optional: Option<bool>| EnvSource {
+            kind,
+            name,
+            key: Some(key),
+            optional: optional == Some(true),
+            field,
+        };
+        from.config_map_key_ref
+            .as_ref()
+            .map(|r| keyed("ConfigMap", "configMapKeyRef", &r.name, &r.key, r.optional))
+            .or_else(|| {
+                from.secret_key_ref
+                    .as_ref()
+                    .map(|r| keyed("Secret", "secretKeyRef", &r.name, &r.key, r.optional))
+            })
     }
 }
 

@@ -3,14 +3,14 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use images::ImageRef;
+use dockerfile_check::ImageRef;
 use k8s_openapi::api::core::v1::{Container, PodSpec, Probe};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use crate::catalog::RuleId;
 use crate::finding::Finding;
-use crate::manifest::{Object, PodRef, Typed};
+use crate::manifest::{EnvSource, Object, PodRef, Typed};
 
 /// The two labels every object should carry.
 pub const RECOMMENDED_LABELS: [&str; 2] = ["app.kubernetes.io/name", "app.kubernetes.io/instance"];
@@ -607,40 +607,15 @@ fn pod_refs(pod: &PodRef<'_>) -> Vec<Consumed> {
     let sp = &pod.spec_path;
     for (path, c, _) in all_containers(pod) {
         for (i, ef) in c.env_from.iter().flatten().enumerate() {
-            if let Some(r) = &ef.config_map_ref {
-                push(
-                    "ConfigMap",
-                    r.name.clone(),
-                    r.optional == Some(true),
-                    format!("{path}.envFrom[{i}].configMapRef"),
-                );
-            }
-            if let Some(r) = &ef.secret_ref {
-                push(
-                    "Secret",
-                    r.name.clone(),
-                    r.optional == Some(true),
-                    format!("{path}.envFrom[{i}].secretRef"),
-                );
+            if let Some(r) = EnvSource::of_env_from(ef) {
+                let at = format!("{path}.envFrom[{i}].{}", r.field);
+                push(r.kind, r.name.to_owned(), r.optional, at);
             }
         }
         for (i, e) in c.env.iter().flatten().enumerate() {
-            let Some(vf) = &e.value_from else { continue };
-            if let Some(r) = &vf.config_map_key_ref {
-                push(
-                    "ConfigMap",
-                    r.name.clone(),
-                    r.optional == Some(true),
-                    format!("{path}.env[{i}].valueFrom.configMapKeyRef"),
-                );
-            }
-            if let Some(r) = &vf.secret_key_ref {
-                push(
-                    "Secret",
-                    r.name.clone(),
-                    r.optional == Some(true),
-                    format!("{path}.env[{i}].valueFrom.secretKeyRef"),
-                );
+            if let Some(r) = e.value_from.as_ref().and_then(EnvSource::of_value_from) {
+                let at = format!("{path}.env[{i}].valueFrom.{}", r.field);
+                push(r.kind, r.name.to_owned(), r.optional, at);
             }
         }
     }
@@ -707,26 +682,6 @@ fn pod_refs(pod: &PodRef<'_>) -> Vec<Consumed> {
     out
 }
 
-fn secret_keys(obj: &Object) -> Option<BTreeSet<String>> {
-    match &obj.typed {
-        Typed::Secret(s) => Some(
-            s.data
-                .iter()
-                .flat_map(|d| d.keys().cloned())
-                .chain(s.string_data.iter().flat_map(|d| d.keys().cloned()))
-                .collect(),
-        ),
-        Typed::ConfigMap(c) => Some(
-            c.data
-                .iter()
-                .flat_map(|d| d.keys().cloned())
-                .chain(c.binary_data.iter().flat_map(|d| d.keys().cloned()))
-                .collect(),
-        ),
-        _ => None,
-    }
-}
-
 fn references(cx: &mut Cx<'_>, obj: &Object, pod: &PodRef<'_>) {
     for r in pod_refs(pod) {
         if !r.optional {
@@ -736,38 +691,36 @@ fn references(cx: &mut Cx<'_>, obj: &Object, pod: &PodRef<'_>) {
     // Keys of rendered ConfigMaps and Secrets: a typo in a key is as fatal as in a name.
     for (path, c, _) in all_containers(pod) {
         for (i, e) in c.env.iter().flatten().enumerate() {
-            let Some(vf) = &e.value_from else { continue };
-            let refs = [
-                vf.config_map_key_ref
-                    .as_ref()
-                    .map(|r| ("ConfigMap", &r.name, &r.key, r.optional == Some(true))),
-                vf.secret_key_ref
-                    .as_ref()
-                    .map(|r| ("Secret", &r.name, &r.key, r.optional == Some(true))),
-            ];
-            for (kind, name, key, optional) in refs.into_iter().flatten() {
-                if optional {
-                    continue;
-                }
-                let Some(keys) = cx.find(kind, name).and_then(secret_keys) else {
-                    continue;
-                };
-                if !keys.contains(key) {
-                    cx.push(
-                        obj,
-                        Finding::new(
-                            RuleId::DanglingReference,
-                            obj.id(),
-                            format!(
-                                "env {} reads key {key:?} of {kind} {name:?}, which has no such key (has: {})",
-                                e.name,
-                                keys.iter().cloned().collect::<Vec<_>>().join(", ")
-                            ),
-                        )
-                        .at(format!("{path}.env[{i}].valueFrom"))
-                        .about(format!("{kind}/{name}")),
-                    );
-                }
+            let source = e.value_from.as_ref().and_then(EnvSource::of_value_from);
+            let Some(EnvSource {
+                kind,
+                name,
+                key: Some(key),
+                optional: false,
+                ..
+            }) = source
+            else {
+                continue;
+            };
+            let Some(data) = cx.find(kind, name).and_then(Object::env_data) else {
+                continue;
+            };
+            if !data.contains_key(key) {
+                let has: Vec<&str> = data.keys().map(String::as_str).collect();
+                cx.push(
+                    obj,
+                    Finding::new(
+                        RuleId::DanglingReference,
+                        obj.id(),
+                        format!(
+                            "env {} reads key {key:?} of {kind} {name:?}, which has no such key (has: {})",
+                            e.name,
+                            has.join(", ")
+                        ),
+                    )
+                    .at(format!("{path}.env[{i}].valueFrom"))
+                    .about(format!("{kind}/{name}")),
+                );
             }
         }
     }

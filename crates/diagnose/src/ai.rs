@@ -203,19 +203,19 @@ fn agent_cmd(cluster: &Cluster, backend: &AiBackend, question: &str, pin: &Pin<'
 /// kubectl-ai's answer from its `--quiet` run: the text with the terminal colours removed.
 /// `Err` carries why there is no answer.
 pub fn kubectl_ai_answer(out: &exec::Output) -> std::result::Result<String, String> {
-    let stdout = strip_ansi(&out.stdout);
+    let stdout = exec::strip_ansi(&out.stdout);
     if !out.success() {
         return Err(format!(
             "kubectl-ai exited with status {}: {}",
             out.status,
-            last_lines(&strip_ansi(&out.stderr), 5)
+            last_lines(&exec::strip_ansi(&out.stderr), 5)
         ));
     }
     let answer = stdout.trim();
     if answer.is_empty() {
         return Err(format!(
             "kubectl-ai printed no answer{}",
-            stderr_note(&strip_ansi(&out.stderr))
+            stderr_note(&exec::strip_ansi(&out.stderr))
         ));
     }
     Ok(format!("{answer}\n"))
@@ -359,40 +359,6 @@ fn excerpt(text: &str) -> String {
         Some((cut, _)) => format!("{}…", &flat[..cut]),
         None => flat,
     }
-}
-
-/// `text` without terminal escape sequences (CSI such as colours, OSC such as titles).
-fn strip_ansi(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c != '\u{1b}' {
-            out.push(c);
-            continue;
-        }
-        match chars.next() {
-            Some('[') => {
-                for c in chars.by_ref() {
-                    if ('\u{40}'..='\u{7e}').contains(&c) {
-                        break;
-                    }
-                }
-            }
-            Some(']') => {
-                while let Some(c) = chars.next() {
-                    if c == '\u{7}' {
-                        break;
-                    }
-                    if c == '\u{1b}' && chars.peek() == Some(&'\\') {
-                        chars.next();
-                        break;
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-    out
 }
 
 /// An answer to an AI-ops question.

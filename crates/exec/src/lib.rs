@@ -28,6 +28,7 @@
 //! # Ok::<(), exec::Error>(())
 //! ```
 
+mod ansi;
 mod child;
 mod cmd;
 mod error;
@@ -35,6 +36,7 @@ pub mod interrupt;
 mod resolve;
 mod runner;
 
+pub use ansi::strip_ansi;
 pub use child::Child;
 pub use cmd::Cmd;
 pub use error::Error;

@@ -21,7 +21,7 @@ use std::net::{TcpListener, TcpStream, ToSocketAddrs};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use chart_check::{Finding, Object, Render, RuleId, Typed, mentions_host, parse_stream};
+use chart_check::{EnvSource, Finding, Object, Render, RuleId, Typed, mentions_host, parse_stream};
 use exec::{Child, Cmd};
 use images::ImageRef;
 use k8s_openapi::api::core::v1::{Container, Probe};
@@ -432,37 +432,15 @@ fn find<'a>(objects: &'a [Object], kind: &str, name: &str) -> Option<&'a Object>
     objects.iter().find(|o| o.kind == kind && o.name == name)
 }
 
+/// What `obj` (a ConfigMap or Secret) gives an environment, values marked secret when it is a
+/// Secret; empty for other kinds.
 fn data_of(obj: &Object) -> BTreeMap<String, EnvValue> {
-    match &obj.typed {
-        Typed::ConfigMap(cm) => cm
-            .data
-            .iter()
-            .flatten()
-            .map(|(k, v)| {
-                (
-                    k.clone(),
-                    EnvValue {
-                        text: v.clone(),
-                        secret: false,
-                    },
-                )
-            })
-            .collect(),
-        Typed::Secret(s) => s
-            .data
-            .iter()
-            .flatten()
-            .map(|(k, v)| (k.clone(), String::from_utf8_lossy(&v.0).into_owned()))
-            .chain(
-                s.string_data
-                    .iter()
-                    .flatten()
-                    .map(|(k, v)| (k.clone(), v.clone())),
-            )
-            .map(|(k, text)| (k, EnvValue { text, secret: true }))
-            .collect(),
-        _ => BTreeMap::new(),
-    }
+    let secret = matches!(obj.typed, Typed::Secret(_));
+    obj.env_data()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(k, text)| (k, EnvValue { text, secret }))
+        .collect()
 }
 
 /// Resolves a container's environment from the render. Missing non-optional references are
@@ -482,15 +460,13 @@ pub fn resolve_env(
         };
     for ef in c.env_from.iter().flatten() {
         let prefix = ef.prefix.clone().unwrap_or_default();
-        let refs = [
-            ef.config_map_ref
-                .as_ref()
-                .map(|r| ("ConfigMap", &r.name, r.optional == Some(true))),
-            ef.secret_ref
-                .as_ref()
-                .map(|r| ("Secret", &r.name, r.optional == Some(true))),
-        ];
-        for (kind, name, optional) in refs.into_iter().flatten() {
+        if let Some(EnvSource {
+            kind,
+            name,
+            optional,
+            ..
+        }) = EnvSource::of_env_from(ef)
+        {
             match find(objects, kind, name) {
                 Some(obj) => {
                     for (k, v) in data_of(obj) {
@@ -525,18 +501,17 @@ pub fn resolve_env(
             );
             continue;
         };
-        let keyed = [
-            vf.config_map_key_ref
-                .as_ref()
-                .map(|r| ("ConfigMap", &r.name, &r.key, r.optional == Some(true))),
-            vf.secret_key_ref
-                .as_ref()
-                .map(|r| ("Secret", &r.name, &r.key, r.optional == Some(true))),
-        ];
-        if let Some((kind, name, key, optional)) = keyed.into_iter().flatten().next() {
+        if let Some(EnvSource {
+            kind,
+            name,
+            key: Some(key),
+            optional,
+            ..
+        }) = EnvSource::of_value_from(vf)
+        {
             match find(objects, kind, name)
                 .map(data_of)
-                .and_then(|d| d.get(key.as_str()).cloned())
+                .and_then(|d| d.get(key).cloned())
             {
                 Some(v) => set(&mut vars, e.name.clone(), v, format!("{kind}/{name}")),
                 None if optional => {}
@@ -943,25 +918,6 @@ fn database_consistency(
     None
 }
 
-/// Removes terminal colour sequences (pretty logs) so report text stays readable.
-fn strip_ansi(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '\u{1b}' && chars.peek() == Some(&'[') {
-            chars.next();
-            for c in chars.by_ref() {
-                if c.is_ascii_alphabetic() {
-                    break;
-                }
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
 fn tail(text: &str, n: usize) -> String {
     let lines: Vec<&str> = text.lines().collect();
     lines[lines.len().saturating_sub(n)..].join("\n")
@@ -1046,7 +1002,10 @@ fn probe_until(
             return Err(format!(
                 "the process exited with status {} before the probe passed; last log lines:\n{}",
                 out.status,
-                tail(&strip_ansi(&format!("{}{}", out.stdout, out.stderr)), 8)
+                tail(
+                    &exec::strip_ansi(&format!("{}{}", out.stdout, out.stderr)),
+                    8
+                )
             ));
         }
         tries += 1;
@@ -1252,7 +1211,7 @@ fn run(
         }));
         // A failed probe is explained with what the app logged.
         let prefix = format!("{} [{}]", p.workload, p.container);
-        let logs = tail(&strip_ansi(&logs), 10);
+        let logs = tail(&exec::strip_ansi(&logs), 10);
         if !logs.trim().is_empty() {
             for s in report
                 .steps
