@@ -6,7 +6,7 @@
 //!   container) ignored with a reason.
 //! - **Local** ([`verify_local`]): run the rendered app containers as local processes (or
 //!   podman containers) with exactly the chart's command, env and ports against a real
-//!   PostgreSQL, probe them as the kubelet would, run the [`smoke`] journey.
+//!   PostgreSQL, probe them as the kubelet would, run the smoke journey ([`journey`]).
 //! - **Live** ([`verify_live`]): the release is deployed, rolled out, Ready with zero restarts,
 //!   runs the images that were built, Services have endpoints; the smoke journey through
 //!   `kubectl port-forward`; data survives pod deletion; `helm test` passes.
@@ -15,11 +15,13 @@
 //! `Serialize` for `--json`.
 
 mod error;
-pub mod live;
-pub mod local;
+mod live;
+mod local;
 mod release;
-pub mod smoke;
-pub mod step;
+mod smoke;
+mod step;
+#[cfg(test)]
+mod test_support;
 
 pub use error::{Error, Result};
 pub use live::{ExpectedImage, LiveOptions, LiveReport, verify_live};

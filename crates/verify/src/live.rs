@@ -874,3 +874,6 @@ fn plan_live(runner: &Runner, o: &LiveOptions) -> LiveReport {
         smoke: None,
     }
 }
+
+#[cfg(test)]
+mod tests;

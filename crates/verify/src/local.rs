@@ -342,7 +342,9 @@ impl FreshDatabase {
         })
     }
 
-    /// The database's URL (admin credentials, new database name).
+    /// The database's URL (admin credentials, new database name), for tests that start a
+    /// service on it themselves.
+    #[cfg(test)]
     pub fn url(&self) -> &Url {
         &self.url
     }
@@ -1241,59 +1243,4 @@ fn references_of(c: &Container, _name: &str) -> Vec<String> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// A one-crate workspace in a temporary directory.
-    fn workspace() -> tempfile::TempDir {
-        let dir = tempfile::tempdir().expect("temp dir");
-        std::fs::write(
-            dir.path().join("Cargo.toml"),
-            "[package]\nname = \"probe\"\nversion = \"0.1.0\"\nedition = \"2024\"\n",
-        )
-        .expect("Cargo.toml");
-        std::fs::create_dir(dir.path().join("src")).expect("src");
-        std::fs::write(dir.path().join("src/main.rs"), "fn main() {}\n").expect("main.rs");
-        dir
-    }
-
-    fn cargo_in(dir: &Path) -> Cmd {
-        Cmd::new("cargo").current_dir(dir)
-    }
-
-    #[test]
-    fn the_target_dir_is_cargos_own_answer() {
-        let dir = workspace();
-        let root = dir.path().canonicalize().expect("canonical");
-        // A target dir this test process inherits wins over the config, as for cargo build.
-        let inherited = ["CARGO_TARGET_DIR", "CARGO_BUILD_TARGET_DIR"]
-            .iter()
-            .find_map(|key| std::env::var_os(key).filter(|v| !v.is_empty()));
-        let expect = |fallback: PathBuf| inherited.as_ref().map_or(fallback, |d| root.join(d));
-        // The default: <workspace>/target.
-        assert_eq!(
-            target_dir_of(cargo_in(&root)).expect("default"),
-            expect(root.join("target"))
-        );
-        // CARGO_TARGET_DIR, relative to where cargo runs.
-        assert_eq!(
-            target_dir_of(cargo_in(&root).env("CARGO_TARGET_DIR", "out")).expect("env"),
-            root.join("out")
-        );
-        // build.target-dir in .cargo/config.toml, also from a directory inside the workspace.
-        std::fs::create_dir(root.join(".cargo")).expect(".cargo");
-        std::fs::write(
-            root.join(".cargo/config.toml"),
-            "[build]\ntarget-dir = \"built\"\n",
-        )
-        .expect("config");
-        for cwd in [root.clone(), root.join("src")] {
-            assert_eq!(
-                target_dir_of(cargo_in(&cwd)).expect("config"),
-                expect(root.join("built")),
-                "from {}",
-                cwd.display()
-            );
-        }
-    }
-}
+mod tests;

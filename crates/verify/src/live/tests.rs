@@ -1,12 +1,18 @@
 //! The live checks' logic on recorded cluster states: pods, rollouts and endpoints built from
-//! k8s-openapi types, and fake `kubectl`/`helm` scripts on a temp PATH (no cluster can run
-//! here) to check the commands verify constructs.
+//! k8s-openapi types, and fake `kubectl`/`helm` scripts answering from those states to pin the
+//! commands verify constructs and how it reads their answers. The same checks on a real cluster
+//! are todoctl's deploy tests.
+#![allow(clippy::unwrap_used)]
 
 use std::collections::BTreeMap;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::time::Duration;
 
+use super::{
+    ExpectedImage, LiveOptions, Replaced, check_images, endpoints_problem, explain, pod_problems,
+    replacements_pending, rollouts_pending, verify_live,
+};
 use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec, DeploymentStatus};
 use k8s_openapi::api::core::v1::{
     ContainerState, ContainerStateTerminated, ContainerStateWaiting, ContainerStatus,
@@ -14,10 +20,6 @@ use k8s_openapi::api::core::v1::{
     PodStatus, Service, ServicePort, ServiceSpec,
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
-use verify::live::{
-    ExpectedImage, LiveOptions, Replaced, check_images, endpoints_problem, explain, pod_problems,
-    replacements_pending, rollouts_pending, verify_live,
-};
 
 const BACKEND_ID: &str = "sha256:1111111111111111111111111111111111111111111111111111111111111111";
 const FRONTEND_ID: &str = "sha256:2222222222222222222222222222222222222222222222222222222222222222";
@@ -545,10 +547,10 @@ fn healthy_release_passes_and_the_commands_are_the_expected_ones() {
     let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let mut o = fake.options();
     let log = seen.clone();
-    o.progress = verify::Progress::new(move |e| {
+    o.progress = crate::Progress::new(move |e| {
         log.lock().unwrap().push(match e {
-            verify::ProgressEvent::Started(name) => format!("start {name}"),
-            verify::ProgressEvent::Finished(step) => format!("done {} {}", step.name, step.ok),
+            crate::ProgressEvent::Started(name) => format!("start {name}"),
+            crate::ProgressEvent::Finished(step) => format!("done {} {}", step.name, step.ok),
         });
     });
     let report = verify_live(&exec::Runner::live(), &o);
@@ -648,8 +650,8 @@ fn release_not_installed_stops_at_the_first_step() {
 /// port-forward` that starts a real todo-web pointing at it on the requested local port.
 #[test]
 fn smoke_and_persistence_run_through_kubectl_port_forward() {
-    let (api_bin, web_bin) = crate::local::binaries();
-    let db = verify::local::FreshDatabase::create(&crate::local::admin_url()).unwrap();
+    let (api_bin, web_bin) = crate::test_support::binaries();
+    let db = crate::local::FreshDatabase::create(&crate::test_support::admin_url()).unwrap();
     let api_port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -748,7 +750,7 @@ fn smoke_and_persistence_run_through_kubectl_port_forward() {
 /// journey (and so persistence) not run on a half-working app.
 #[test]
 fn the_journey_waits_for_the_app_to_answer_through_the_frontend() {
-    let (_, web_bin) = crate::local::binaries();
+    let (_, web_bin) = crate::test_support::binaries();
     let nobody = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()

@@ -1,37 +1,16 @@
+//! `verify local` on the real chart and on copies broken one way each, against the real
+//! services and PostgreSQL; the env resolution and the podman command line it runs them with.
+#![allow(clippy::unwrap_used)]
+
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 use std::time::Duration;
 
 use chart_check::{Render, RuleId};
-use verify::{LocalOptions, verify_local};
+use exec::Cmd;
 
-fn workspace() -> PathBuf {
-    e2e::repo_root()
-}
-
-pub fn admin_url() -> String {
-    std::env::var("DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres:postgres@127.0.0.1:5432/postgres".into())
-}
-
-/// The workspace's debug binaries of todo-api and todo-web, built once per test run.
-pub fn binaries() -> (PathBuf, PathBuf) {
-    static BUILT: OnceLock<(PathBuf, PathBuf)> = OnceLock::new();
-    BUILT
-        .get_or_init(|| {
-            let verify::ServiceBinaries { api, web } =
-                verify::build_services(&workspace(), false, |_| {})
-                    .unwrap_or_else(|e| panic!("building the services failed: {e}"));
-            assert!(
-                api.is_file() && web.is_file(),
-                "{} / {} missing",
-                api.display(),
-                web.display()
-            );
-            (api, web)
-        })
-        .clone()
-}
+use super::target_dir_of;
+use crate::test_support::{admin_url, binaries, workspace};
+use crate::{LocalOptions, verify_local};
 
 fn options() -> LocalOptions {
     let (api, web) = binaries();
@@ -54,7 +33,7 @@ fn real_chart_runs_green_locally_in_default_and_dev_profiles() {
             cluster::minikube::DEFAULT_KUBE_VERSION,
         );
         r.helm = e2e::tool("helm").display().to_string();
-        let report = verify::verify_local_chart(&r, profile, &options()).unwrap();
+        let report = crate::verify_local_chart(&r, profile, &options()).unwrap();
         println!("{report}");
         assert!(report.passed(), "{report}");
         let smoke = report.smoke.as_ref().expect("the smoke journey ran");
@@ -71,7 +50,7 @@ fn real_chart_runs_green_locally_in_default_and_dev_profiles() {
 
 /// Breaks a test copy of the chart with `edit(template text)` on `template`, runs the dev
 /// profile locally and returns the report.
-fn broken(template: &str, from: &str, to: &str) -> verify::LocalReport {
+fn broken(template: &str, from: &str, to: &str) -> crate::LocalReport {
     let dir = tempfile::tempdir().unwrap();
     e2e::copy_dir(&workspace().join("helm/todo-chatbot"), dir.path()).unwrap();
     let path = dir.path().join("templates").join(template);
@@ -90,7 +69,7 @@ fn broken(template: &str, from: &str, to: &str) -> verify::LocalReport {
     report
 }
 
-fn failed_steps(r: &verify::LocalReport) -> Vec<String> {
+fn failed_steps(r: &crate::LocalReport) -> Vec<String> {
     r.steps
         .iter()
         .filter(|s| !s.ok)
@@ -149,7 +128,7 @@ fn a_container_port_the_app_does_not_listen_on_is_caught() {
 #[test]
 fn env_resolution_expands_secret_references_and_declared_env_parses_wrapped_help() {
     let help = "  --cors-origins <CORS_ORIGINS>\n      Comma-separated (empty: no CORS headers) [env:\n      CORS_ORIGINS=]\n  --port [env: PORT=]";
-    let names = verify::local::declared_env(help);
+    let names = super::declared_env(help);
     assert_eq!(
         names.into_iter().collect::<Vec<_>>(),
         ["CORS_ORIGINS", "PORT"]
@@ -157,12 +136,12 @@ fn env_resolution_expands_secret_references_and_declared_env_parses_wrapped_help
     let mut vars = std::collections::BTreeMap::new();
     vars.insert(
         "DB_PASSWORD".to_owned(),
-        verify::local::EnvValue {
+        super::EnvValue {
             text: "pw".into(),
             secret: true,
         },
     );
-    let v = verify::local::expand("postgres://u:$(DB_PASSWORD)@h/$(MISSING)$$(X)", &vars);
+    let v = super::expand("postgres://u:$(DB_PASSWORD)@h/$(MISSING)$$(X)", &vars);
     assert_eq!(v.text, "postgres://u:pw@h/$(MISSING)$(X)");
     assert!(v.secret);
 }
@@ -189,7 +168,7 @@ fn smoke_journey_against_nothing_fails_at_register_and_skips_the_rest() {
         .local_addr()
         .unwrap()
         .port();
-    let (report, _) = verify::journey(&format!("http://127.0.0.1:{port}"));
+    let (report, _) = crate::journey(&format!("http://127.0.0.1:{port}"));
     assert!(!report.passed());
     let names: Vec<(&str, bool)> = report
         .steps
@@ -219,10 +198,10 @@ fn podman_runs_the_real_image_with_the_pod_security_context_and_no_secret_in_arg
         .unwrap();
     let pod = backend.pod().unwrap();
     let c = &pod.spec.containers[0];
-    let env = verify::local::resolve_env(&parsed.objects, backend, c).unwrap();
+    let env = super::resolve_env(&parsed.objects, backend, c).unwrap();
     let jwt = env.iter().find(|e| e.name == "JWT_SECRET").unwrap();
     assert!(jwt.value.secret && jwt.value.text.len() >= 32);
-    let args = verify::local::podman_run_args(c, &env).join(" ");
+    let args = super::podman_run_args(c, &env).join(" ");
     assert_eq!(
         args,
         "run --rm --network host --pull never --read-only --user 65532:65532 \
@@ -232,4 +211,57 @@ fn podman_runs_the_real_image_with_the_pod_security_context_and_no_secret_in_arg
          todo-chatbot-backend:0.1.0"
     );
     assert!(!args.contains(&jwt.value.text));
+}
+
+/// A one-crate workspace in a temporary directory.
+fn probe_workspace() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        dir.path().join("Cargo.toml"),
+        "[package]\nname = \"probe\"\nversion = \"0.1.0\"\nedition = \"2024\"\n",
+    )
+    .expect("Cargo.toml");
+    std::fs::create_dir(dir.path().join("src")).expect("src");
+    std::fs::write(dir.path().join("src/main.rs"), "fn main() {}\n").expect("main.rs");
+    dir
+}
+
+fn cargo_in(dir: &Path) -> Cmd {
+    Cmd::new("cargo").current_dir(dir)
+}
+
+#[test]
+fn the_target_dir_is_cargos_own_answer() {
+    let dir = probe_workspace();
+    let root = dir.path().canonicalize().expect("canonical");
+    // A target dir this test process inherits wins over the config, as for cargo build.
+    let inherited = ["CARGO_TARGET_DIR", "CARGO_BUILD_TARGET_DIR"]
+        .iter()
+        .find_map(|key| std::env::var_os(key).filter(|v| !v.is_empty()));
+    let expect = |fallback: PathBuf| inherited.as_ref().map_or(fallback, |d| root.join(d));
+    // The default: <workspace>/target.
+    assert_eq!(
+        target_dir_of(cargo_in(&root)).expect("default"),
+        expect(root.join("target"))
+    );
+    // CARGO_TARGET_DIR, relative to where cargo runs.
+    assert_eq!(
+        target_dir_of(cargo_in(&root).env("CARGO_TARGET_DIR", "out")).expect("env"),
+        root.join("out")
+    );
+    // build.target-dir in .cargo/config.toml, also from a directory inside the workspace.
+    std::fs::create_dir(root.join(".cargo")).expect(".cargo");
+    std::fs::write(
+        root.join(".cargo/config.toml"),
+        "[build]\ntarget-dir = \"built\"\n",
+    )
+    .expect("config");
+    for cwd in [root.clone(), root.join("src")] {
+        assert_eq!(
+            target_dir_of(cargo_in(&cwd)).expect("config"),
+            expect(root.join("built")),
+            "from {}",
+            cwd.display()
+        );
+    }
 }
