@@ -21,15 +21,24 @@ pub struct Tools {
     pub kagent: String,
 }
 
-impl Default for Tools {
-    fn default() -> Tools {
+impl Tools {
+    /// Each tool where `program` says its name (`kubectl`, `helm`, `minikube`, `docker`,
+    /// `kubectl-ai`, `kagent`) lives.
+    pub fn located(program: impl Fn(&str) -> String) -> Tools {
         Tools {
-            kubectl: "kubectl".into(),
-            helm: "helm".into(),
-            minikube: "minikube".into(),
-            docker: "docker".into(),
-            kubectl_ai: "kubectl-ai".into(),
-            kagent: "kagent".into(),
+            kubectl: program("kubectl"),
+            helm: program("helm"),
+            minikube: program("minikube"),
+            docker: program("docker"),
+            kubectl_ai: program("kubectl-ai"),
+            kagent: program("kagent"),
         }
+    }
+}
+
+impl Default for Tools {
+    /// Every tool by its bare name.
+    fn default() -> Tools {
+        Tools::located(str::to_owned)
     }
 }

@@ -1,5 +1,6 @@
-//! The harness for tests that need a real Kubernetes cluster, and the pinned tools
-//! ([`tool`], [`tools_path`]) every crate's tests run.
+//! The harness for tests that need a real Kubernetes cluster, the pinned tools ([`tool`],
+//! [`tools_path`]) every crate's tests run, and what tests of a library that drives tools
+//! share: [`fake`] tools and [`k8s`] fixture states.
 //!
 //! Which cluster is never guessed: `TEST_KUBE_CONTEXT` names the context and `TEST_KUBECONFIG`
 //! (optional) the kubeconfig holding it. `just test` sets both to the test cluster it starts
@@ -18,6 +19,8 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+pub mod fake;
+pub mod k8s;
 mod workspace;
 
 pub use workspace::{copy_dir, repo_root, tool, tools_path};

@@ -7,7 +7,7 @@ use cluster::Cluster;
 use cluster::access::{FrontendAccess, Host, frontend_access, needs_tunnel, node_port};
 use k8s_openapi::api::core::v1::{Service, ServicePort, ServiceSpec};
 
-use crate::fake::{Fakes, reply, repo_root};
+use crate::fake::{Fakes, reply, repo_root, tools};
 
 fn host(os: &str, wsl: bool, docker_host: Option<&str>) -> Host {
     Host {
@@ -140,7 +140,7 @@ fn scene(svc: Option<&Service>, driver: &str) -> (Fakes, Cluster) {
         ],
     );
     let cluster = Cluster::connect(
-        fakes.tools(),
+        tools(&fakes),
         "todo-chatbot",
         None,
         "todo-chatbot",

@@ -7,7 +7,7 @@ use std::time::Duration;
 use cluster::{Cluster, DeployOptions, DeployOutcome, Error, Profile, Secrets, db, deploy, status};
 use exec::Runner;
 
-use crate::fake::{Fakes, Rule, fail, reply, repo_root, shell};
+use crate::fake::{Fakes, Rule, fail, reply, repo_root, shell, tools};
 use crate::fixtures::{list_json, pod, waiting_pod};
 
 const JWT: &str = "jwt-live-0123456789abcdef0123456789abcdef";
@@ -38,7 +38,7 @@ fn helm_rules(upgrade: Rule) -> Vec<Rule> {
 
 fn connect(fakes: &Fakes) -> Cluster {
     Cluster::connect(
-        fakes.tools(),
+        tools(fakes),
         "todo-chatbot",
         None,
         "todo-chatbot",
@@ -316,7 +316,7 @@ fn a_context_that_is_not_the_minikube_profile_is_refused_without_context() {
     );
     for dry_run in [false, true] {
         let err = Cluster::connect(
-            fakes.tools(),
+            tools(&fakes),
             "todo-chatbot",
             None,
             "todo-chatbot",
@@ -335,7 +335,7 @@ fn a_context_that_is_not_the_minikube_profile_is_refused_without_context() {
         );
     }
     let cluster = Cluster::connect(
-        fakes.tools(),
+        tools(&fakes),
         "todo-chatbot",
         Some("gke_prod_europe-west1"),
         "todo-chatbot",
@@ -359,7 +359,7 @@ fn a_live_run_without_any_context_is_refused() {
         )],
     );
     let err = Cluster::connect(
-        fakes.tools(),
+        tools(&fakes),
         "todo-chatbot",
         None,
         "todo-chatbot",

@@ -6,7 +6,7 @@ use std::time::Duration;
 use cluster::{Cluster, DeployOptions, Profile, Secrets, Tools, deploy, minikube};
 use exec::Runner;
 
-use crate::fake::{Fakes, real_helm, reply, repo_root};
+use crate::fake::{Fakes, real_helm, reply, repo_root, tools};
 
 /// A cluster with a fake kubectl (current context `current`) and the real helm `major`.
 fn cluster(fakes: &mut Fakes, major: u8, current: Option<&str>) -> Cluster {
@@ -27,7 +27,7 @@ fn cluster(fakes: &mut Fakes, major: u8, current: Option<&str>) -> Cluster {
     fakes.tool("kubectl", rules);
     let tools = Tools {
         helm: real_helm(major),
-        ..fakes.tools()
+        ..tools(fakes)
     };
     Cluster::connect(
         tools,
@@ -261,7 +261,7 @@ fn the_real_helm_accepts_every_planned_flag() {
 #[test]
 fn the_real_kubectl_accepts_every_planned_flag() {
     let kubeconfig = tempfile::NamedTempFile::new().unwrap();
-    let real_kubectl = crate::fake::real_tool("kubectl");
+    let real_kubectl = e2e::tool("kubectl").display().to_string();
     let mut fakes = Fakes::new();
     let cluster = cluster(&mut fakes, 4, Some("todo-chatbot"));
     let runner = Runner::dry_run();

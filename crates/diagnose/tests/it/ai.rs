@@ -3,7 +3,7 @@ use std::collections::HashMap;
 use cluster::{Cluster, MinikubeOptions};
 use diagnose::{AiBackend, AiEnv, DoctorContext};
 
-use crate::fake::{Fakes, Rule, fail, reply, shell};
+use crate::fake::{Fakes, Rule, fail, reply, shell, tools};
 use crate::fixtures::{list_json, waiting_pod};
 
 fn env_of(vars: &[(&str, &str)]) -> HashMap<String, String> {
@@ -19,7 +19,7 @@ fn choose(fakes: &Fakes, vars: &[(&str, &str)], kagent_ready: bool) -> AiBackend
         var: &lookup,
         home: Some(fakes.dir.path().join("home")),
     };
-    let tools = fakes.tools();
+    let tools = tools(fakes);
     diagnose::choose_backend(&tools.kubectl_ai, &tools.kagent, &env, || kagent_ready)
 }
 
@@ -109,7 +109,7 @@ fn doctor_ctx() -> DoctorContext {
 
 fn connect(fakes: &Fakes) -> Cluster {
     Cluster::connect(
-        fakes.tools(),
+        tools(fakes),
         "todo-chatbot",
         None,
         "todo-chatbot",
