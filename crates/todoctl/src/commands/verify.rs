@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Args, Subcommand};
-use verify::step::ProgressEvent;
+use verify::ProgressEvent;
 
 use crate::cli::GlobalArgs;
 use crate::commands::cluster::Target;
@@ -153,8 +153,8 @@ fn expected_images(root: &Path) -> anyhow::Result<Vec<verify::ExpectedImage>> {
 }
 
 /// Step announcements on stderr, so a long run shows where it is.
-pub fn step_progress() -> verify::step::Progress {
-    verify::step::Progress::new(|event| match event {
+pub fn step_progress() -> verify::Progress {
+    verify::Progress::new(|event| match event {
         ProgressEvent::Started(name) => output::progress(format!("  … {name}")),
         ProgressEvent::Finished(_) => {}
     })
