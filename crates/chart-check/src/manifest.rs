@@ -2,12 +2,12 @@
 //! every field the type does not know by comparing the raw document with the re-serialized typed
 //! value (k8s-openapi, like the API server, silently drops unknown fields).
 
+use std::collections::BTreeMap;
+
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
 use k8s_openapi::api::autoscaling::v1::HorizontalPodAutoscaler as HorizontalPodAutoscalerV1;
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
 use k8s_openapi::api::batch::v1::{CronJob, Job};
-use std::collections::BTreeMap;
-
 use k8s_openapi::api::core::v1::{
     ConfigMap, Endpoints, EnvFromSource, EnvVarSource, LimitRange, Namespace, PersistentVolume,
     PersistentVolumeClaim, Pod, PodSpec, PodTemplateSpec, ResourceQuota, Secret, Service,
