@@ -13,6 +13,7 @@ use k8s_openapi::api::core::v1::{ConfigMap, Container, Event, PersistentVolumeCl
 use cluster::helm::ReleaseStatus;
 use cluster::minikube::{MinikubeOptions, resize_advice};
 use cluster::{Cluster, CreateRefusal, FixContext, PodProblem};
+use images::ImageRef;
 
 use crate::error::Result;
 
@@ -259,7 +260,9 @@ fn pod_findings(pod: &Pod, state: &ClusterState, ctx: &DoctorContext, out: &mut 
             | PodProblem::ImagePullRetried => {
                 let mut evidence = vec![format!("{reason}: {message}")];
                 if let Some(images) = &state.minikube_images {
-                    let present = images.iter().any(|i| same_image(i, image));
+                    let present = images
+                        .iter()
+                        .any(|i| ImageRef::new(i).same_image(&ImageRef::new(image)));
                     evidence.push(format!(
                         "`minikube image ls` {} {image}",
                         if present { "lists" } else { "does not list" }
@@ -521,16 +524,6 @@ fn tail_lines(text: &str, n: usize) -> Vec<String> {
         .iter()
         .map(|l| (*l).to_owned())
         .collect()
-}
-
-/// Whether two image references name the same image (`docker.io/library/x:t` == `x:t`).
-pub fn same_image(a: &str, b: &str) -> bool {
-    fn norm(s: &str) -> &str {
-        s.trim()
-            .trim_start_matches("docker.io/")
-            .trim_start_matches("library/")
-    }
-    norm(a) == norm(b)
 }
 
 /// Reads the state doctor needs from a live cluster: the release's pods, the namespace's

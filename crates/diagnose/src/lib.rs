@@ -26,6 +26,5 @@ pub use ai::{
 };
 pub use doctor::{
     ClusterState, DoctorContext, Finding, RULES, Rule, collect, diagnose, render, rules_markdown,
-    same_image,
 };
 pub use error::{Error, Result};

@@ -95,6 +95,24 @@ impl<'a> ImageRef<'a> {
     pub fn is_pinned_by_digest(&self) -> bool {
         self.digest.is_some()
     }
+
+    /// The reference without the prefixes tools add to a local image's name — Docker's
+    /// `docker.io/library/`, podman's and buildah's `localhost/` — so that
+    /// `localhost/todo-chatbot-backend:abc` and `docker.io/library/todo-chatbot-backend:abc`
+    /// both read `todo-chatbot-backend:abc`. Every other registry stays: `quay.io/app` is not
+    /// `app`.
+    pub fn short_name(&self) -> &'a str {
+        let text = self.text.trim();
+        ["docker.io/library/", "docker.io/", "localhost/", "library/"]
+            .iter()
+            .find_map(|prefix| text.strip_prefix(prefix))
+            .unwrap_or(text)
+    }
+
+    /// Whether two references name the same image once those prefixes are dropped.
+    pub fn same_image(&self, other: &ImageRef<'_>) -> bool {
+        self.short_name() == other.short_name()
+    }
 }
 
 impl fmt::Display for ImageRef<'_> {
@@ -177,6 +195,29 @@ mod tests {
             "app:latest",
             r#"registry=none repository="app" path="app" name="app" tag="latest" digest=none pinned=false"#,
         );
+    }
+
+    #[test]
+    fn short_names_drop_only_the_local_prefixes() {
+        let short = |text| ImageRef::new(text).short_name();
+        assert_eq!(short("docker.io/library/postgres:17"), "postgres:17");
+        assert_eq!(
+            short("docker.io/bitnami/postgresql:17"),
+            "bitnami/postgresql:17"
+        );
+        assert_eq!(short("library/rust"), "rust");
+        assert_eq!(
+            short("localhost/todo-chatbot-web:abc"),
+            "todo-chatbot-web:abc"
+        );
+        assert_eq!(short(" todo-chatbot-web:abc\n"), "todo-chatbot-web:abc");
+        assert_eq!(short("quay.io/app:1"), "quay.io/app:1");
+        assert_eq!(short("localhost:5000/app:1"), "localhost:5000/app:1");
+
+        let same = |a, b| ImageRef::new(a).same_image(&ImageRef::new(b));
+        assert!(same("localhost/app:1", "docker.io/library/app:1"));
+        assert!(!same("app:1", "app:2"));
+        assert!(!same("quay.io/app:1", "app:1"));
     }
 
     #[test]

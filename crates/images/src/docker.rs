@@ -14,7 +14,8 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use crate::engine::{normalize_id, short_name};
+use crate::engine::normalize_id;
+use dockerfile_check::ImageRef;
 
 /// The fields of `docker image inspect --format '{{json .}}'` (and Podman's) that matter here.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
@@ -76,7 +77,7 @@ struct SavedImage {
 pub fn config_digest_from_manifest(manifest: &str, reference: &str) -> Result<String, String> {
     let images: Vec<SavedImage> = serde_json::from_str(manifest.trim())
         .map_err(|e| format!("manifest.json is not the expected list of images: {e}"))?;
-    let want = short_name(reference);
+    let want = ImageRef::new(reference).short_name();
     let tagged: Vec<&SavedImage> = images
         .iter()
         .filter(|image| {
@@ -84,7 +85,7 @@ pub fn config_digest_from_manifest(manifest: &str, reference: &str) -> Result<St
                 .repo_tags
                 .iter()
                 .flatten()
-                .any(|tag| short_name(tag) == want)
+                .any(|tag| ImageRef::new(tag).short_name() == want)
         })
         .collect();
     let image = match (tagged.as_slice(), images.as_slice()) {

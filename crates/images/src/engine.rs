@@ -605,18 +605,6 @@ pub fn same_id(a: &str, b: &str) -> bool {
     short.len() >= "sha256:".len() + 12 && long.starts_with(short.as_str())
 }
 
-/// The short name of a reference: no registry, no `library/`, no `localhost/`.
-pub fn short_name(reference: &str) -> &str {
-    let mut name = reference;
-    for prefix in ["docker.io/library/", "docker.io/", "localhost/", "library/"] {
-        if let Some(rest) = name.strip_prefix(prefix) {
-            name = rest;
-            break;
-        }
-    }
-    name
-}
-
 /// The tags of `repository` among `repo:tag` lines, whatever registry prefix the tool shows.
 pub fn tags_of(listing: &str, repository: &str) -> Vec<String> {
     let mut tags: Vec<String> = listing
@@ -624,8 +612,10 @@ pub fn tags_of(listing: &str, repository: &str) -> Vec<String> {
         .filter_map(|line| {
             let reference = ImageRef::new(line.trim());
             let tag = reference.tag()?;
-            (short_name(reference.repository()) == repository && tag != "<none>" && !tag.is_empty())
-                .then(|| tag.to_owned())
+            (ImageRef::new(reference.repository()).short_name() == repository
+                && tag != "<none>"
+                && !tag.is_empty())
+            .then(|| tag.to_owned())
         })
         .collect();
     tags.sort();

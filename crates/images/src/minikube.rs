@@ -9,7 +9,8 @@ use exec::{Cmd, Runner};
 use serde::Deserialize;
 
 use crate::Error;
-use crate::engine::{NodeRuntime, normalize_id, short_name};
+use crate::engine::{NodeRuntime, normalize_id};
+use dockerfile_check::ImageRef;
 
 /// How long a load (copying a whole image into the node) may take.
 const LOAD_TIMEOUT: Duration = Duration::from_secs(15 * 60);
@@ -206,10 +207,13 @@ impl Minikube {
 
 /// The image tagged `reference` among `images`, whatever registry prefix the node shows.
 pub fn tagged(images: Vec<ClusterImage>, reference: &str) -> Option<ClusterImage> {
-    let want = short_name(reference);
-    images
-        .into_iter()
-        .find(|image| image.tags.iter().any(|t| short_name(t) == want))
+    let want = ImageRef::new(reference).short_name();
+    images.into_iter().find(|image| {
+        image
+            .tags
+            .iter()
+            .any(|t| ImageRef::new(t).short_name() == want)
+    })
 }
 
 /// The tags of `repository` among `images`.
