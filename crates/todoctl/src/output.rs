@@ -30,6 +30,17 @@ pub fn report_as(
     Ok(())
 }
 
+/// Prints the report of one step of a longer command. As text it goes to stdout now; with
+/// `--json` it joins the command's final document instead (stdout holds one document), so only
+/// a failed step is shown now, as text on stderr, before the error that ends the command.
+pub fn step_report(global: &GlobalArgs, report: impl Display, passed: bool) {
+    if !global.json {
+        println!("{report}");
+    } else if !passed {
+        eprintln!("{report}");
+    }
+}
+
 /// Prints a progress note on stderr (never on stdout, which belongs to the report).
 pub fn progress(message: impl Display) {
     eprintln!("{message}");

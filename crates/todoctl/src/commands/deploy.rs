@@ -240,13 +240,8 @@ pub fn run(args: DeployArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
             if plan {
                 return Ok(String::new());
             }
-            // With --json the report joins the summary, the one document on stdout.
-            if !global.json {
-                println!("{report}");
-            } else if !report.passed() {
-                eprintln!("{report}");
-            }
             let passed = report.passed();
+            output::step_report(global, &report, passed);
             verified = Some(report);
             if !passed {
                 bail!(
