@@ -718,10 +718,13 @@ fn watch_upgrade(
             }
             return Err(Error::Rollout(Box::new(failure)));
         }
-        for (pod, reason, image) in retried_pulls(&pods) {
-            if noted.insert(pod.clone()) {
+        for pull in retried_pulls(&pods) {
+            if noted.insert(pull.pod.clone()) {
                 on_line(&format!(
-                    "{pod}: {reason} for {image} — the kubelet retries the pull; waiting up to {}",
+                    "{}: {} for {} — the kubelet retries the pull; waiting up to {}",
+                    pull.pod,
+                    pull.reason,
+                    pull.image,
                     duration_arg(timeout)
                 ));
             }

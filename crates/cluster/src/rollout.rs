@@ -6,7 +6,7 @@ use std::fmt;
 
 use k8s_openapi::api::core::v1::{Event, Pod};
 
-use crate::problem::{CreateRefusal, FixContext, PodProblem};
+use crate::problem::{ContainerProblem, CreateRefusal, FixContext, PodProblem};
 
 /// A pod that will not become ready by waiting.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -109,13 +109,11 @@ pub fn create_refusal(
         })
 }
 
-/// Pods waiting on a pull the kubelet retries ([`PodProblem::ImagePullRetried`]), as
-/// `(pod, reason, image)`.
-pub fn retried_pulls(pods: &[Pod]) -> Vec<(String, String, String)> {
+/// Containers waiting on a pull the kubelet retries ([`PodProblem::ImagePullRetried`]).
+pub fn retried_pulls(pods: &[Pod]) -> Vec<ContainerProblem> {
     pods.iter()
         .flat_map(PodProblem::in_pod)
         .filter(|p| p.problem == PodProblem::ImagePullRetried)
-        .map(|p| (p.pod, p.reason, p.image))
         .collect()
 }
 
