@@ -2,7 +2,6 @@
 //! report.
 
 use std::fmt;
-use std::path::PathBuf;
 
 use serde::Serialize;
 
@@ -38,6 +37,17 @@ pub struct CheckReport {
     pub unused_ignores: Vec<Ignore>,
 }
 
+/// A check's findings counted by what they do to it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FindingCounts {
+    /// Errors not ignored: each fails the check.
+    pub errors: usize,
+    /// Warnings not ignored: they fail it only under `--strict`.
+    pub warnings: usize,
+    /// Findings an ignore entry matched, of either severity.
+    pub ignored: usize,
+}
+
 impl CheckReport {
     /// No finding fails the check.
     pub fn passed(&self) -> bool {
@@ -46,19 +56,18 @@ impl CheckReport {
 
     /// Passed, and under `strict` (as `helm lint --strict`) no warning is left either.
     pub fn passes(&self, strict: bool) -> bool {
-        self.passed() && (!strict || self.counts().1 == 0)
+        self.passed() && (!strict || self.counts().warnings == 0)
     }
 
-    /// Counts of (failing errors, warnings not ignored, ignored findings).
-    pub fn counts(&self) -> (usize, usize, usize) {
-        let errors = self.findings.iter().filter(|f| f.is_failing()).count();
-        let ignored = self.findings.iter().filter(|f| f.ignored.is_some()).count();
-        let warnings = self
-            .findings
-            .iter()
-            .filter(|f| f.severity == Severity::Warning && f.ignored.is_none())
-            .count();
-        (errors, warnings, ignored)
+    /// How many findings fail, warn and are ignored.
+    pub fn counts(&self) -> FindingCounts {
+        let count =
+            |keep: &dyn Fn(&Finding) -> bool| self.findings.iter().filter(|f| keep(f)).count();
+        FindingCounts {
+            errors: count(&Finding::is_failing),
+            warnings: count(&|f| f.severity == Severity::Warning && f.ignored.is_none()),
+            ignored: count(&|f| f.ignored.is_some()),
+        }
     }
 
     /// Distinct rules of the findings that are not ignored, in catalog order.
@@ -154,11 +163,6 @@ pub fn check_profiles(
     Ok(report)
 }
 
-/// Where a chart's own ignore file lives by convention: `<chart>/verify-ignores.yaml`.
-pub fn default_ignores_path(chart: &std::path::Path) -> PathBuf {
-    chart.join("verify-ignores.yaml")
-}
-
 impl fmt::Display for CheckReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "chart check: {}", self.target)?;
@@ -209,7 +213,11 @@ impl fmt::Display for CheckReport {
                     .unwrap_or_default()
             )?;
         }
-        let (errors, warnings, ignored) = self.counts();
+        let FindingCounts {
+            errors,
+            warnings,
+            ignored,
+        } = self.counts();
         writeln!(
             f,
             "  {}: {errors} error(s), {warnings} warning(s), {ignored} ignored",

@@ -54,6 +54,19 @@ pub struct Ignores {
 }
 
 impl Ignores {
+    /// The file a chart keeps its own ignores in, read by every check of that chart.
+    pub const CHART_FILE: &str = "verify-ignores.yaml";
+
+    /// The chart's own ignores (`<chart>/verify-ignores.yaml`); none when it has no such file.
+    pub fn of_chart(chart: &Path) -> Result<Self> {
+        let path = chart.join(Self::CHART_FILE);
+        if path.exists() {
+            Self::load(&path)
+        } else {
+            Ok(Self::default())
+        }
+    }
+
     /// Reads and validates an ignore file.
     pub fn load(path: &Path) -> Result<Self> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;

@@ -25,7 +25,7 @@ mod rules;
 
 pub use catalog::{RULES, Rule, RuleId, UnknownRule};
 pub use check::{
-    ChartReport, CheckReport, check_chart, check_manifests, check_profiles, default_ignores_path,
+    ChartReport, CheckReport, FindingCounts, check_chart, check_manifests, check_profiles,
 };
 pub use error::{Error, Result};
 pub use finding::{Finding, Severity};

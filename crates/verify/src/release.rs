@@ -3,9 +3,7 @@
 
 use cluster::{DeployOptions, PodSecurityLevel};
 
-use chart_check::{
-    ChartReport, Ignore, Ignores, Render, RuleId, check_profiles, default_ignores_path,
-};
+use chart_check::{ChartReport, Ignore, Ignores, Render, RuleId, check_profiles};
 
 use crate::error::Result;
 
@@ -24,12 +22,7 @@ pub fn check_release(
     render.release = release.to_owned();
     render.namespace = namespace.to_owned();
     render.values = options.extra_values.clone();
-    let own = default_ignores_path(&options.chart);
-    let mut ignores = if own.exists() {
-        Ignores::load(&own)?
-    } else {
-        Ignores::default()
-    };
+    let mut ignores = Ignores::of_chart(&options.chart)?;
     ignores.entries.extend(intended_by_the_values(options)?);
     Ok(check_profiles(
         &render,

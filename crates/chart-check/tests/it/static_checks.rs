@@ -1,9 +1,19 @@
 use std::path::{Path, PathBuf};
 
-use chart_check::{CheckReport, Ignores, Render, RuleId, check_manifests, check_profiles};
+use chart_check::{
+    CheckReport, FindingCounts, Ignores, Render, RuleId, check_manifests, check_profiles,
+};
 
 /// The version the kit renders for, so these checks hold the chart to the same API.
 const KUBE_VERSION: &str = cluster::minikube::DEFAULT_KUBE_VERSION;
+
+fn counts(errors: usize, warnings: usize, ignored: usize) -> FindingCounts {
+    FindingCounts {
+        errors,
+        warnings,
+        ignored,
+    }
+}
 
 fn workspace() -> PathBuf {
     e2e::repo_root()
@@ -31,7 +41,7 @@ fn real_chart_passes_every_profile_with_both_helm_majors() {
 }
 
 fn project_ignores() -> Ignores {
-    Ignores::load(&chart_check::default_ignores_path(&chart())).unwrap()
+    Ignores::of_chart(&chart()).unwrap()
 }
 
 #[test]
@@ -57,7 +67,7 @@ fn real_chart_prod_needs_its_written_ignores_and_nothing_else() {
     );
     let ignored = chart_check::check_chart(&render, "prod", &project_ignores()).unwrap();
     assert!(ignored.passed(), "{ignored}");
-    assert_eq!(ignored.counts(), (0, 0, 2));
+    assert_eq!(ignored.counts(), counts(0, 0, 2));
     assert!(ignored.unused_ignores.is_empty());
 }
 
@@ -119,6 +129,18 @@ fn ignores_need_a_reason_and_a_known_rule() {
 }
 
 #[test]
+fn a_chart_without_its_ignore_file_has_none_and_a_broken_one_is_named() {
+    let chart = tempfile::tempdir().unwrap();
+    assert_eq!(Ignores::of_chart(chart.path()).unwrap(), Ignores::default());
+
+    let file = chart.path().join(Ignores::CHART_FILE);
+    std::fs::write(&file, "ignores:\n  - rule: unknown-field\n    reason: ''\n").unwrap();
+    let err = Ignores::of_chart(chart.path()).unwrap_err().to_string();
+    assert!(err.contains(&file.display().to_string()), "{err}");
+    assert!(err.contains("reason is required"), "{err}");
+}
+
+#[test]
 fn an_ignore_with_reason_silences_exactly_its_finding() {
     let text = fixture("pss-host-path");
     let ignores = Ignores::parse(
@@ -127,7 +149,7 @@ fn an_ignore_with_reason_silences_exactly_its_finding() {
     .unwrap();
     let report = check_manifests(&text, "x", None, &ignores);
     assert!(report.passed(), "{report}");
-    assert_eq!(report.counts(), (0, 0, 1));
+    assert_eq!(report.counts(), counts(0, 0, 1));
     assert_eq!(report.unused_ignores.len(), 1);
     let text = report.to_string();
     assert!(text.contains("ignored: minikube hostPath"), "{text}");
@@ -442,7 +464,7 @@ fn postgresql_volume_permissions_needs_exactly_its_two_written_ignores() {
     .unwrap();
     let report = chart_check::check_chart(&render, "dev", &ignores).unwrap();
     assert!(report.passed(), "{report}");
-    assert_eq!(report.counts(), (0, 0, 2));
+    assert_eq!(report.counts(), counts(0, 0, 2));
 }
 
 #[test]

@@ -56,12 +56,7 @@ pub struct CheckArgs {
 impl CheckArgs {
     /// The chart's own ignores plus the ones given.
     pub fn ignores(&self) -> anyhow::Result<Ignores> {
-        let own = chart_check::default_ignores_path(&self.chart);
-        let mut ignores = if own.exists() {
-            Ignores::load(&own)?
-        } else {
-            Ignores::default()
-        };
+        let mut ignores = Ignores::of_chart(&self.chart)?;
         for path in &self.ignores {
             ignores.extend(Ignores::load(path)?);
         }
