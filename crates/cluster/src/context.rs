@@ -10,6 +10,9 @@ pub struct Target {
     pub context: String,
     /// Where it came from.
     pub source: ContextSource,
+    /// The Minikube profile behind the context, when it is one
+    /// ([`preflight::minikube::is_target`]): where images are loaded and fixes run.
+    pub minikube_profile: Option<String>,
 }
 
 /// Where the target context came from.
@@ -34,25 +37,22 @@ pub fn resolve_target(
     explicit: Option<&str>,
     dry_run: bool,
 ) -> Result<Target> {
+    let on_minikube = preflight::minikube::is_target(explicit, profile);
+    let target = |context: String, source| Target {
+        context,
+        source,
+        minikube_profile: on_minikube.then(|| profile.to_owned()),
+    };
     if let Some(context) = explicit {
-        return Ok(Target {
-            context: context.to_owned(),
-            source: ContextSource::Explicit,
-        });
+        return Ok(target(context.to_owned(), ContextSource::Explicit));
     }
     match kubectl.current_context()? {
-        Some(current) if current == profile => Ok(Target {
-            context: current,
-            source: ContextSource::MinikubeProfile,
-        }),
+        Some(current) if current == profile => Ok(target(current, ContextSource::MinikubeProfile)),
         Some(current) => Err(Error::WrongContext {
             current,
             profile: profile.to_owned(),
         }),
-        None if dry_run => Ok(Target {
-            context: profile.to_owned(),
-            source: ContextSource::AssumedForPlan,
-        }),
+        None if dry_run => Ok(target(profile.to_owned(), ContextSource::AssumedForPlan)),
         None => Err(Error::NoContext {
             profile: profile.to_owned(),
         }),

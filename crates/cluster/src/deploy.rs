@@ -11,7 +11,7 @@ use exec::{Cmd, Runner};
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::Pod;
 
-use crate::context::{ContextSource, Target, resolve_target};
+use crate::context::{Target, resolve_target};
 use crate::error::{Error, Result};
 use crate::helm::{Helm, HelmMajor, duration_arg};
 use crate::kubectl::{Kubectl, parse_json};
@@ -69,13 +69,12 @@ impl Cluster {
         Ok(Helm::detect(self.tools.helm.clone())?.with_context(self.target.context.clone()))
     }
 
-    /// Where fixes are carried out: the namespace, and the Minikube profile unless the
-    /// context was named explicitly (`--context`).
+    /// Where fixes are carried out: the namespace, and the Minikube profile when the target
+    /// is one.
     pub fn fix_context(&self) -> FixContext<'_> {
         FixContext {
             namespace: &self.namespace,
-            minikube_profile: (self.target.source != ContextSource::Explicit)
-                .then_some(self.target.context.as_str()),
+            minikube_profile: self.target.minikube_profile.as_deref(),
         }
     }
 

@@ -41,8 +41,7 @@ impl Default for MinikubeOptions {
     }
 }
 
-/// The Minikube profile (and so kube context) the kit uses unless told otherwise.
-pub const DEFAULT_PROFILE: &str = "todo-chatbot";
+pub use preflight::minikube::DEFAULT_PROFILE;
 
 /// The Kubernetes version the kit starts, in minikube's spelling: the oldest it supports.
 pub const DEFAULT_KUBERNETES_VERSION: &str = "v1.33.1";

@@ -458,7 +458,7 @@ pub fn ask(
             command,
         ),
     };
-    let (answer, findings, state) = match doctor::collect(cluster, &doctor_ctx.minikube.profile) {
+    let (answer, findings, state) = match doctor::collect(cluster) {
         Ok(state) => {
             let findings = doctor::diagnose(&state, doctor_ctx);
             (doctor::render(&findings), findings, Some(state))

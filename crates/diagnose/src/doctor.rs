@@ -529,7 +529,7 @@ fn tail_lines(text: &str, n: usize) -> Vec<String> {
 /// Reads the state doctor needs from a live cluster: the release's pods, the namespace's
 /// events and PVCs, Helm's status, `minikube image ls` (when `minikube` is usable) and the
 /// recent logs of every container that restarted or is not ready.
-pub fn collect(cluster: &Cluster, profile: &str) -> Result<ClusterState> {
+pub fn collect(cluster: &Cluster) -> Result<ClusterState> {
     let kubectl = cluster.kubectl();
     let pods = kubectl.pods(&cluster.release_selector())?;
     let events = kubectl.events()?;
@@ -539,16 +539,17 @@ pub fn collect(cluster: &Cluster, profile: &str) -> Result<ClusterState> {
         .helm()
         .and_then(|h| h.status(&cluster.release, &cluster.namespace))
         .unwrap_or(None);
-    let on_minikube = cluster.target.context == profile;
-    let minikube_images = on_minikube
-        .then(|| {
+    let minikube_images = cluster
+        .target
+        .minikube_profile
+        .as_deref()
+        .and_then(|profile| {
             exec::Cmd::new(cluster.tools.minikube.clone())
                 .args(["-p", profile, "image", "ls"])
                 .timeout(std::time::Duration::from_secs(60))
                 .run()
                 .ok()
         })
-        .flatten()
         .map(|o| {
             o.stdout
                 .lines()

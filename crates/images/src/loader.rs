@@ -169,16 +169,18 @@ pub fn choose(choice: LoaderChoice, target: &LoaderTarget<'_>) -> Result<Option<
             cluster: named("k3d", "k3d-")?,
         },
         LoaderChoice::Auto => match target.context {
-            None => minikube(),
-            Some(context) if context == target.minikube_profile => minikube(),
-            Some(_) if target.containerd_address.is_some() => containerd()?,
-            Some(_) if suffix("kind-").is_some() => Loader::Kind {
+            _ if preflight::minikube::is_target(target.context, target.minikube_profile) => {
+                minikube()
+            }
+            _ if target.containerd_address.is_some() => containerd()?,
+            _ if suffix("kind-").is_some() => Loader::Kind {
                 cluster: named("kind", "kind-")?,
             },
-            Some(_) if suffix("k3d-").is_some() => Loader::K3d {
+            _ if suffix("k3d-").is_some() => Loader::K3d {
                 cluster: named("k3d", "k3d-")?,
             },
-            Some(context) => {
+            context => {
+                let context = context.unwrap_or_default();
                 return Err(Error::NoLoader {
                     reason: format!("no way to put images into context `{context}` is known"),
                     fix: LOADER_NAMES.into(),

@@ -16,8 +16,9 @@ use dockerfile_check::ImageRef;
 const LOAD_TIMEOUT: Duration = Duration::from_secs(15 * 60);
 /// How long a query may take.
 const QUERY_TIMEOUT: Duration = Duration::from_secs(120);
-/// The profile minikube uses when none is named.
-const DEFAULT_PROFILE: &str = "minikube";
+/// The profile minikube itself uses when no `-p` is given (the kit always names one,
+/// `preflight::minikube::DEFAULT_PROFILE`).
+const UNNAMED_PROFILE: &str = "minikube";
 
 /// The `minikube` program and profile.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -69,10 +70,12 @@ impl Minikube {
         with_profile(cmd, self.profile.as_deref()).timeout(QUERY_TIMEOUT)
     }
 
-    /// Whether the cluster's host is running (`minikube status --format {{.Host}}`).
+    /// Whether the profile is up, by the rule preflight reports it with: host, kubelet and API
+    /// server all running (a host whose kubelet stopped still needs `minikube start`).
     pub fn is_running(&self, runner: &Runner) -> Result<bool, Error> {
-        let out = runner.run_unchecked(&self.cmd(["status", "--format", "{{.Host}}"]))?;
-        Ok(out.stdout.trim() == "Running")
+        let out = runner.run_unchecked(&self.cmd(["status", "--output", "json"]))?;
+        // Exit 7 (stopped) still prints the document; a profile that does not exist prints none.
+        Ok(preflight::minikube::status(&out.stdout).is_ok_and(|s| s.is_running()))
     }
 
     /// The environment that points `docker` at Minikube's daemon
@@ -110,7 +113,7 @@ impl Minikube {
         } else {
             preflight::minikube::profile_list(&out.stdout).map_err(|e| output(e.to_string()))?
         };
-        let name = self.profile.as_deref().unwrap_or(DEFAULT_PROFILE);
+        let name = self.profile.as_deref().unwrap_or(UNNAMED_PROFILE);
         let runtime = list
             .valid
             .iter()

@@ -96,10 +96,8 @@ pub fn check(config: &Config) -> Report {
     let docker = tools::find(&probe, &tools::DOCKER);
     let podman = tools::find(&probe, &tools::PODMAN);
     let just = tools::find(&probe, &tools::JUST);
-    let other_cluster = config
-        .explicit_context
-        .as_deref()
-        .is_some_and(|c| c != config.minikube_profile);
+    let other_cluster =
+        !minikube::is_target(config.explicit_context.as_deref(), &config.minikube_profile);
     checks.push(if other_cluster && !minikube.is_present() {
         // Another cluster was named: Minikube is neither started nor loaded into.
         Check::new(

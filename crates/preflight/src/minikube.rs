@@ -7,6 +7,17 @@ use serde::Deserialize;
 
 use crate::Error;
 
+/// The Minikube profile (and so kube context) the kit uses unless told otherwise.
+pub const DEFAULT_PROFILE: &str = "todo-chatbot";
+
+/// Whether a run aimed at `context` targets Minikube profile `profile`: when no context is
+/// named (Minikube is the default target) or the one named is the profile's, since minikube
+/// names the context after the profile. Every step that starts Minikube, loads images into it
+/// or writes `minikube -p` into a fix asks this.
+pub fn is_target(context: Option<&str>, profile: &str) -> bool {
+    context.is_none_or(|context| context == profile)
+}
+
 /// `minikube profile list -o json`.
 #[derive(Clone, Debug, Default, Deserialize)]
 pub struct ProfileList {

@@ -348,6 +348,39 @@ fn a_context_that_is_not_the_minikube_profile_is_refused_without_context() {
 }
 
 #[test]
+fn the_target_is_minikube_when_its_context_is_the_profiles_however_it_was_chosen() {
+    let mut fakes = Fakes::new();
+    fakes.tool(
+        "kubectl",
+        vec![reply("config\\ current-context", "todo-chatbot\n")],
+    );
+    let check = |explicit: Option<&str>, expect: Option<&str>| {
+        let cluster = Cluster::connect(
+            tools(&fakes),
+            "todo-chatbot",
+            explicit,
+            "todo-chatbot",
+            "todo-chatbot",
+            false,
+        )
+        .unwrap();
+        assert_eq!(
+            cluster.target.minikube_profile.as_deref(),
+            expect,
+            "{explicit:?}"
+        );
+        assert_eq!(
+            cluster.fix_context().minikube_profile,
+            expect,
+            "{explicit:?}"
+        );
+    };
+    check(None, Some("todo-chatbot"));
+    check(Some("todo-chatbot"), Some("todo-chatbot"));
+    check(Some("kind-dev"), None);
+}
+
+#[test]
 fn a_live_run_without_any_context_is_refused() {
     let mut fakes = Fakes::new();
     fakes.tool(

@@ -13,6 +13,13 @@ pub fn fixture(name: &str) -> String {
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
+/// `minikube status --output json` with these states (the shape preflight's fixtures record).
+pub fn status(host: &str, kubelet: &str, apiserver: &str) -> String {
+    format!(
+        r#"{{"Name":"minikube","Host":"{host}","Kubelet":"{kubelet}","APIServer":"{apiserver}","Kubeconfig":"Configured","Worker":false}}"#
+    )
+}
+
 pub struct Fakes {
     pub dir: tempfile::TempDir,
 }
@@ -26,7 +33,14 @@ impl Fakes {
         fakes.set_image_ls("[]");
         fakes.set_docker_images("");
         fakes.set_node_runtime("docker");
+        fakes.set_status(&status("Running", "Running", "Running"), 0);
         fakes
+    }
+
+    /// What `minikube status --output json` prints and its exit code (7: stopped).
+    pub fn set_status(&self, json: &str, code: u8) {
+        std::fs::write(self.dir.path().join("status.json"), json).unwrap();
+        std::fs::write(self.dir.path().join("status.rc"), code.to_string()).unwrap();
     }
 
     /// The node's container runtime that `minikube profile list -o json` reports.
@@ -111,7 +125,7 @@ case "$*" in
     echo "DOCKER_CERT_PATH=/home/u/.minikube/certs"
     echo "MINIKUBE_ACTIVE_DOCKERD=minikube"
     ;;
-  "status --format {{.Host}}"*) echo "Running" ;;
+  "status --output json"*) cat "@DIR@/status.json"; exit "$(cat "@DIR@/status.rc")" ;;
   "profile list -o json") cat "@DIR@/profile-list.json" ;;
   "image ls --format json"*) cat "@DIR@/image-ls.json" ;;
   "image load"*) ;;

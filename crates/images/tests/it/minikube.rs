@@ -4,7 +4,7 @@ use images::minikube::{Minikube, parse_docker_env, parse_image_ls};
 use images::ops::{self, BuiltImage};
 use images::{Error, Loader, Progress};
 
-use crate::fakes::Fakes;
+use crate::fakes::{Fakes, status};
 
 const ID: &str = "sha256:2f1c0ab9e0e14d7c2f1c0ab9e0e14d7c2f1c0ab9e0e14d7c2f1c0ab9e0e14d7c";
 const OTHER: &str = "sha256:9999999999994d7c2f1c0ab9e0e14d7c2f1c0ab9e0e14d7c2f1c0ab9e0e14d7c";
@@ -328,4 +328,33 @@ fn podman_images_reach_minikube_as_an_archive() {
     let archive = recorded[0].split_whitespace().nth(5).unwrap();
     assert_eq!(recorded[1], format!("minikube image load {archive}"));
     assert_eq!(recorded[2], "minikube image ls --format json");
+}
+
+#[test]
+fn a_profile_runs_only_when_host_kubelet_and_api_server_all_do() {
+    let fakes = Fakes::new();
+    let minikube = Minikube::new(&fakes.path("minikube"), Some("todo".into()));
+    let check = |json: &str, code: u8, expect: bool| {
+        fakes.set_status(json, code);
+        assert_eq!(
+            minikube.is_running(&Runner::live()).unwrap(),
+            expect,
+            "{json}"
+        );
+    };
+    check(&status("Running", "Running", "Running"), 0, true);
+    // The node is up but Kubernetes in it is not: `minikube start` is still needed.
+    check(&status("Running", "Stopped", "Stopped"), 7, false);
+    check(&status("Running", "Running", "Paused"), 2, false);
+    check(&status("Stopped", "Stopped", "Stopped"), 7, false);
+    // No such profile: nothing on stdout.
+    check("", 85, false);
+    assert!(
+        fakes
+            .calls()
+            .iter()
+            .all(|c| c == "minikube status --output json -p todo"),
+        "{:#?}",
+        fakes.calls()
+    );
 }

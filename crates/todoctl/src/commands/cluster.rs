@@ -462,7 +462,7 @@ pub struct DoctorArgs {
 
 pub fn doctor(args: DoctorArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
     let cluster = args.target.connect(global)?;
-    let state = diagnose::collect(&cluster, &args.target.minikube_profile)?;
+    let state = diagnose::collect(&cluster)?;
     let findings = diagnose::diagnose(&state, &args.target.doctor_context());
     output::report_as(global, &findings, diagnose::render(&findings))?;
     Ok(if findings.is_empty() {

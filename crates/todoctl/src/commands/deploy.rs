@@ -94,7 +94,10 @@ impl fmt::Display for Summary {
 pub fn run(args: DeployArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
     let runner = crate::runner(global);
     let plan = runner.is_dry_run();
-    let on_minikube = args.target.context.is_none();
+    let on_minikube = preflight::minikube::is_target(
+        args.target.context.as_deref(),
+        &args.target.minikube_profile,
+    );
     let mut steps = Vec::new();
     let mut timed = |name: &'static str, f: &mut dyn FnMut() -> anyhow::Result<String>| {
         output::progress(format!("==> {name}"));
