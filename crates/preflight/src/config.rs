@@ -10,8 +10,8 @@ use crate::Error;
 /// environment, the tools and the thresholds without touching the process environment.
 #[derive(Clone, Debug)]
 pub struct Config {
-    /// The chart profile being deployed: `default`, `dev` or `prod`.
-    pub profile: String,
+    /// The chart profile being deployed.
+    pub profile: chart_values::Profile,
     /// The Minikube profile (cluster and kube context name), e.g. `minikube`.
     pub minikube_profile: String,
     /// The namespace the release goes to (where pre-created Secrets must be).
@@ -39,9 +39,9 @@ impl Config {
     /// Defaults for `profile` on Minikube profile `minikube_profile`, with the process
     /// environment, no addons beyond the storage ones and no secrets; set the fields or use
     /// [`Config::for_chart_profile`] to derive them from the chart.
-    pub fn new(profile: impl Into<String>, minikube_profile: impl Into<String>) -> Config {
+    pub fn new(profile: chart_values::Profile, minikube_profile: impl Into<String>) -> Config {
         Config {
-            profile: profile.into(),
+            profile,
             minikube_profile: minikube_profile.into(),
             namespace: "todo-chatbot".to_owned(),
             needs_hpa: false,
@@ -59,7 +59,7 @@ impl Config {
     /// `values.yaml` merged with `values-<profile>.yaml` (profile `default` uses `values.yaml`
     /// alone).
     pub fn for_chart_profile(
-        profile: &str,
+        profile: chart_values::Profile,
         minikube_profile: &str,
         chart_dir: &Path,
     ) -> Result<Config, Error> {

@@ -15,12 +15,6 @@ pub enum Error {
     /// The chart's values files could not be read or merged.
     #[error(transparent)]
     Values(#[from] chart_values::Error),
-    /// The chart profile is not one of the chart's.
-    #[error("{reason}")]
-    Profile {
-        /// What is wrong, and the profiles there are.
-        reason: String,
-    },
     /// A chart values key has the wrong type.
     #[error("{path}: key `{key}` must be {expected}")]
     ValuesKey {

@@ -50,7 +50,7 @@
 //!
 //! ```no_run
 //! let mut config = preflight::Config::for_chart_profile(
-//!     "dev",
+//!     chart_values::Profile::Dev,
 //!     "minikube",
 //!     std::path::Path::new("helm/todo-chatbot"),
 //! )?;
@@ -170,7 +170,7 @@ pub fn check(config: &Config) -> Report {
     checks.push(secrets::ai_row(config));
 
     Report::new(
-        config.profile.clone(),
+        config.profile,
         config.minikube_profile.clone(),
         context.context,
         checks,

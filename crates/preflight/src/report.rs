@@ -75,7 +75,7 @@ impl Check {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Report {
     /// The chart profile checked for (`default`, `dev`, `prod`).
-    pub profile: String,
+    pub profile: chart_values::Profile,
     /// The Minikube profile (cluster) checked.
     pub minikube_profile: String,
     /// The kube context a deploy would use, when known.
@@ -98,14 +98,14 @@ pub const EXIT_WARNINGS: u8 = 2;
 impl Report {
     /// A report over `checks`.
     pub fn new(
-        profile: impl Into<String>,
+        profile: chart_values::Profile,
         minikube_profile: impl Into<String>,
         context: Option<String>,
         checks: Vec<Check>,
     ) -> Report {
         let status = checks.iter().map(|c| c.status).max().unwrap_or(Status::Ok);
         Report {
-            profile: profile.into(),
+            profile,
             minikube_profile: minikube_profile.into(),
             context,
             status,

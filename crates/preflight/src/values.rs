@@ -22,10 +22,7 @@ pub struct ProfileNeeds {
 impl ProfileNeeds {
     /// Reads `values.yaml` and, unless `profile` is `default`, `values-<profile>.yaml` from
     /// `chart_dir`.
-    pub fn read(chart_dir: &Path, profile: &str) -> Result<ProfileNeeds, Error> {
-        let profile: chart_values::Profile = profile
-            .parse()
-            .map_err(|reason: String| Error::Profile { reason })?;
+    pub fn read(chart_dir: &Path, profile: chart_values::Profile) -> Result<ProfileNeeds, Error> {
         let inputs = chart_values::Inputs::new(chart_dir).profile(profile);
         let merged = chart_values::merge(&inputs)?;
         let origin = chart_dir.join("values.yaml").display().to_string();

@@ -1028,10 +1028,10 @@ fn probe_until(
 /// Renders a chart profile with real helm and runs [`verify_local`] on it.
 pub fn verify_local_chart(
     render: &Render,
-    profile: &str,
+    profile: chart_values::Profile,
     opts: &LocalOptions,
 ) -> Result<LocalReport> {
-    let manifests = render.render(profile)?;
+    let manifests = render.render(&profile.to_string())?;
     let target = format!("{} (profile {profile})", render.chart.display());
     verify_local(&manifests, &target, opts)
 }

@@ -108,7 +108,7 @@ impl Fakes {
 
     /// A config whose PATH is the fake bin only, and whose disk check measures the temp dir.
     pub fn config(&self, profile: &str) -> Config {
-        let mut config = Config::new(profile, "minikube");
+        let mut config = Config::new(profile.parse().unwrap(), "minikube");
         config.env = Env::from_pairs([
             ("PATH", self.bin().display().to_string()),
             ("HOME", self.dir.path().display().to_string()),

@@ -1,3 +1,4 @@
+use chart_values::Profile;
 use expect_test::expect;
 use preflight::{Check, Report, Status};
 
@@ -7,7 +8,12 @@ fn report(statuses: &[Status]) -> Report {
         .enumerate()
         .map(|(i, s)| Check::new(format!("c{i}"), format!("check {i}"), *s, "detail"))
         .collect();
-    Report::new("dev", "minikube", Some("minikube".to_owned()), checks)
+    Report::new(
+        Profile::Dev,
+        "minikube",
+        Some("minikube".to_owned()),
+        checks,
+    )
 }
 
 /// The exit code for a set of row statuses.
@@ -35,7 +41,7 @@ fn exit_codes() {
 #[test]
 fn human_table() {
     let report = Report::new(
-        "prod",
+        Profile::Prod,
         "minikube",
         Some("minikube".to_owned()),
         vec![
@@ -81,7 +87,7 @@ fn human_table() {
 #[test]
 fn json_shape() {
     let report = Report::new(
-        "dev",
+        Profile::Dev,
         "minikube",
         None,
         vec![Check::new("disk", "free disk", Status::Warn, "5.0 GiB free on /").fix("prune")],

@@ -64,12 +64,13 @@ fn the_charts_profiles() {
             ],
         ),
     ] {
-        let needs = ProfileNeeds::read(&chart(), profile).unwrap();
+        let needs = ProfileNeeds::read(&chart(), profile.parse().unwrap()).unwrap();
         assert_eq!(needs.hpa, hpa, "{profile}: hpa");
         assert_eq!(needs.ingress, ingress, "{profile}: ingress");
         assert_eq!(secrets(&needs), want, "{profile}");
     }
-    let config = Config::for_chart_profile("prod", "minikube", &chart()).unwrap();
+    let config =
+        Config::for_chart_profile(chart_values::Profile::Prod, "minikube", &chart()).unwrap();
     assert!(config.needs_hpa && config.needs_ingress);
     assert_eq!(config.secrets.len(), 4);
 }
@@ -79,7 +80,7 @@ fn read(base: &str, profile: &str) -> Result<ProfileNeeds, preflight::Error> {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("values.yaml"), base).unwrap();
     std::fs::write(dir.path().join("values-dev.yaml"), profile).unwrap();
-    ProfileNeeds::read(dir.path(), "dev")
+    ProfileNeeds::read(dir.path(), chart_values::Profile::Dev)
 }
 
 #[test]
@@ -152,7 +153,7 @@ fn bad_values_name_the_file_and_key() {
         err.contains("values.yaml"),
         "duplicate keys are rejected: {err}"
     );
-    let err = ProfileNeeds::read(Path::new("/nonexistent"), "dev")
+    let err = ProfileNeeds::read(Path::new("/nonexistent"), chart_values::Profile::Dev)
         .unwrap_err()
         .to_string();
     assert!(err.contains("/nonexistent/values.yaml"), "{err}");

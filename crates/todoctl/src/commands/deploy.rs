@@ -113,7 +113,7 @@ pub fn run(args: DeployArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
 
     timed("preflight", &mut || {
         let mut config = preflight::Config::for_chart_profile(
-            &args.chart.profile.to_string(),
+            args.chart.profile,
             &args.target.minikube_profile,
             &args.chart.chart,
         )?;

@@ -33,11 +33,8 @@ pub struct PreflightArgs {
 }
 
 pub fn run(args: PreflightArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
-    let mut config = preflight::Config::for_chart_profile(
-        &args.profile.to_string(),
-        &args.minikube_profile,
-        &args.chart,
-    )?;
+    let mut config =
+        preflight::Config::for_chart_profile(args.profile, &args.minikube_profile, &args.chart)?;
     config.explicit_context = args.context;
     config.cluster_start_planned = args.start_planned;
     let report = preflight::check(&config);

@@ -35,7 +35,7 @@ struct LocalArgs {
     chart: PathBuf,
     /// The profile to render.
     #[arg(long, default_value = "dev")]
-    profile: String,
+    profile: chart_values::Profile,
     /// An admin URL of a local PostgreSQL that may create databases.
     #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
     database_url: String,
@@ -110,7 +110,7 @@ fn run_local(args: LocalArgs, global: &GlobalArgs) -> anyhow::Result<bool> {
     }
     options.progress = step_progress();
     let render = chart_check::Render::new(&args.chart, cluster::minikube::DEFAULT_KUBE_VERSION);
-    let report = verify::verify_local_chart(&render, &args.profile, &options)?;
+    let report = verify::verify_local_chart(&render, args.profile, &options)?;
     output::report(global, &report)?;
     Ok(report.passed())
 }

@@ -27,7 +27,7 @@ fn render(chart: &Path, profile: &str) -> String {
 
 #[test]
 fn real_chart_runs_green_locally_in_default_and_dev_profiles() {
-    for profile in ["default", "dev"] {
+    for profile in [chart_values::Profile::Default, chart_values::Profile::Dev] {
         let mut r = Render::new(
             workspace().join("helm/todo-chatbot"),
             cluster::minikube::DEFAULT_KUBE_VERSION,
