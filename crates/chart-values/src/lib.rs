@@ -16,6 +16,7 @@ pub mod model;
 mod path;
 mod report;
 mod schema;
+mod secrets;
 mod validate;
 mod yaml;
 
@@ -29,6 +30,9 @@ use serde_json::{Map, Value};
 pub use path::{KeyPath, Seg};
 pub use report::{CheckReport, Problem, SchemaReport, Severity, ShowReport};
 pub use schema::{schema_json, schema_value};
+pub use secrets::{
+    DATABASE_URL, JWT_SECRET, OPENAI_API_KEY, POSTGRES_PASSWORD, SECRET_INPUTS, SecretInput,
+};
 pub use yaml::LineCol;
 
 /// File name of the committed schema inside the chart directory.
@@ -221,15 +225,12 @@ impl fmt::Display for Origin {
 
 /// Keys whose values are secrets: never echoed in reports.
 pub(crate) fn is_secret_key(path: &str) -> bool {
-    const SECRET: [&str; 4] = [
-        "secrets.jwtSecret",
-        "secrets.openaiApiKey",
-        "postgresql.auth.password",
-        "externalDatabase.url",
-    ];
-    SECRET
-        .iter()
-        .any(|s| path == *s || path.starts_with(&format!("{s}.")))
+    SECRET_INPUTS.iter().any(|s| {
+        path == s.values_key
+            || path
+                .strip_prefix(s.values_key)
+                .is_some_and(|rest| rest.starts_with('.'))
+    })
 }
 
 /// `--set` text with the value of every secret key replaced by `***`.

@@ -6,6 +6,7 @@ use serde_json::Value;
 use crate::path::{KeyPath, Seg};
 use crate::report::{Problem, Severity};
 use crate::schema::Walker;
+use crate::secrets::JWT_SECRET;
 use crate::{Merged, is_secret_key};
 
 struct Sink<'a> {
@@ -411,13 +412,14 @@ fn ingress(s: &mut Sink<'_>, v: &Values) {
 
 fn secrets(s: &mut Sink<'_>, v: &Values) {
     let sec = &v.secrets;
-    if !sec.jwt_secret.is_empty() && sec.jwt_secret.len() < 32 {
+    if !sec.jwt_secret.is_empty() && sec.jwt_secret.len() < JWT_SECRET.min_bytes {
         s.error(
             "jwt-secret",
-            "secrets.jwtSecret",
+            JWT_SECRET.values_key,
             format!(
-                "is {} bytes; the backend needs at least 32",
-                sec.jwt_secret.len()
+                "is {} bytes; the backend needs at least {}",
+                sec.jwt_secret.len(),
+                JWT_SECRET.min_bytes
             ),
             "leave it empty to have the chart generate one, or use a longer secret",
         );

@@ -7,6 +7,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use chart_values::{JWT_SECRET, OPENAI_API_KEY, POSTGRES_PASSWORD, SecretInput};
 use exec::{Cmd, Runner};
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::Pod;
@@ -138,7 +139,7 @@ impl PodSecurityLevel {
 /// the chart once and preserved across upgrades.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct Secrets {
-    /// `secrets.jwtSecret` (at least 32 bytes).
+    /// `secrets.jwtSecret` (at least [`JWT_SECRET`]`.min_bytes`).
     pub jwt_secret: Option<String>,
     /// `postgresql.auth.password`.
     pub postgres_password: Option<String>,
@@ -155,42 +156,52 @@ impl fmt::Debug for Secrets {
 }
 
 impl Secrets {
-    /// Reads `JWT_SECRET`, `POSTGRES_PASSWORD` and `OPENAI_API_KEY` through `lookup` (pass
-    /// `|k| std::env::var(k).ok()`); empty values count as unset.
+    /// Reads each secret's variable ([`SecretInput::env`]: `JWT_SECRET`, `POSTGRES_PASSWORD`,
+    /// `OPENAI_API_KEY`) through `lookup` (pass `|k| std::env::var(k).ok()`); empty values
+    /// count as unset.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Secrets> {
-        let get = |k: &str| lookup(k).filter(|v| !v.is_empty());
+        let get = |input: SecretInput| lookup(input.env).filter(|v| !v.is_empty());
         let secrets = Secrets {
-            jwt_secret: get("JWT_SECRET"),
-            postgres_password: get("POSTGRES_PASSWORD"),
-            openai_api_key: get("OPENAI_API_KEY"),
+            jwt_secret: get(JWT_SECRET),
+            postgres_password: get(POSTGRES_PASSWORD),
+            openai_api_key: get(OPENAI_API_KEY),
         };
-        if secrets.jwt_secret.as_ref().is_some_and(|s| s.len() < 32) {
-            return Err(Error::Invalid(
-                "JWT_SECRET must be at least 32 bytes: generate one with `openssl rand -hex 32`, or unset it to let the chart generate and keep one".into(),
-            ));
+        for (input, value) in secrets.inputs() {
+            if value.is_some_and(|v| v.len() < input.min_bytes) {
+                return Err(Error::Invalid(format!(
+                    "{} must be at least {} bytes: generate one with `openssl rand -hex 32`, or unset it to let the chart generate and keep one",
+                    input.env, input.min_bytes
+                )));
+            }
         }
         if let Some(p) = &secrets.postgres_password
             && !p
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || "-._~".contains(c))
         {
-            return Err(Error::Invalid(
-                "POSTGRES_PASSWORD may only contain URL-safe characters (A-Z a-z 0-9 - . _ ~): it is embedded in DATABASE_URL".into(),
-            ));
+            return Err(Error::Invalid(format!(
+                "{} may only contain URL-safe characters (A-Z a-z 0-9 - . _ ~): it is embedded in DATABASE_URL",
+                POSTGRES_PASSWORD.env
+            )));
         }
         Ok(secrets)
     }
 
+    /// Each secret beside its value, if set.
+    fn inputs(&self) -> [(SecretInput, Option<&str>); 3] {
+        [
+            (JWT_SECRET, self.jwt_secret.as_deref()),
+            (POSTGRES_PASSWORD, self.postgres_password.as_deref()),
+            (OPENAI_API_KEY, self.openai_api_key.as_deref()),
+        ]
+    }
+
     /// The values keys that are set (for plans and logs).
     pub fn keys(&self) -> Vec<&'static str> {
-        [
-            ("secrets.jwtSecret", self.jwt_secret.is_some()),
-            ("postgresql.auth.password", self.postgres_password.is_some()),
-            ("secrets.openaiApiKey", self.openai_api_key.is_some()),
-        ]
-        .into_iter()
-        .filter_map(|(k, set)| set.then_some(k))
-        .collect()
+        self.inputs()
+            .into_iter()
+            .filter_map(|(input, value)| value.map(|_| input.values_key))
+            .collect()
     }
 
     /// Whether nothing is set.
@@ -198,26 +209,22 @@ impl Secrets {
         self.keys().is_empty()
     }
 
-    /// The values document (JSON, which Helm reads as YAML).
+    /// The values document (JSON, which Helm reads as YAML): each set value at its dotted key.
     fn values(&self) -> serde_json::Value {
-        let mut secrets = serde_json::Map::new();
-        if let Some(v) = &self.jwt_secret {
-            secrets.insert("jwtSecret".into(), v.clone().into());
+        let mut doc = serde_json::Value::Object(serde_json::Map::new());
+        for (input, value) in self.inputs() {
+            let Some(value) = value else { continue };
+            let mut node = &mut doc;
+            for part in input.values_key.split('.') {
+                node = node
+                    .as_object_mut()
+                    .expect("values keys nest objects only")
+                    .entry(part)
+                    .or_insert_with(|| serde_json::Value::Object(serde_json::Map::new()));
+            }
+            *node = value.into();
         }
-        if let Some(v) = &self.openai_api_key {
-            secrets.insert("openaiApiKey".into(), v.clone().into());
-        }
-        let mut doc = serde_json::Map::new();
-        if !secrets.is_empty() {
-            doc.insert("secrets".into(), secrets.into());
-        }
-        if let Some(v) = &self.postgres_password {
-            doc.insert(
-                "postgresql".into(),
-                serde_json::json!({"auth": {"password": v}}),
-            );
-        }
-        doc.into()
+        doc
     }
 
     /// Writes the values to a new 0600 temporary file, removed when the handle drops.

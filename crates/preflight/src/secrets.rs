@@ -1,5 +1,7 @@
 //! Secrets: only whether each is present (and long enough), never its value.
 
+use chart_values::{JWT_SECRET, OPENAI_API_KEY};
+
 use crate::cluster::ContextOutcome;
 use crate::config::{Need, Secret, SecretSource};
 use crate::probe::{Probe, one_line};
@@ -29,13 +31,12 @@ fn id(secret: &Secret) -> String {
 
 fn env_row(config: &Config, secret: &Secret, var: &str) -> Check {
     let name = format!("secret {}", secret.name);
-    let fix = match var {
-        "JWT_SECRET" => "export JWT_SECRET=\"$(openssl rand -hex 32)\"".to_owned(),
-        "OPENAI_API_KEY" => {
-            "export OPENAI_API_KEY=<your key> (any OpenAI-compatible provider; see OPENAI_BASE_URL)"
-                .to_owned()
-        }
-        _ => format!("export {var}=…"),
+    let fix = if var == JWT_SECRET.env {
+        format!("export {var}=\"$(openssl rand -hex 32)\"")
+    } else if var == OPENAI_API_KEY.env {
+        format!("export {var}=<your key> (any OpenAI-compatible provider; see OPENAI_BASE_URL)")
+    } else {
+        format!("export {var}=…")
     };
     match config.env.get(var) {
         Some(value) if value.len() < secret.min_len => Check::new(

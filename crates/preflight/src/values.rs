@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use chart_values::{DATABASE_URL, JWT_SECRET, OPENAI_API_KEY, POSTGRES_PASSWORD, SecretInput};
 use serde_json::Value;
 
 use crate::Error;
@@ -59,29 +60,29 @@ impl ProfileNeeds {
                 "kubectl -n todo-chatbot create secret generic {existing} --from-file={key}=./{key}.txt"
             )
         };
-        if existing.is_empty() {
-            secrets.push(Secret {
-                name: "JWT secret".to_owned(),
-                source: SecretSource::Env {
-                    var: "JWT_SECRET".to_owned(),
-                },
-                need: Need::Generated,
-                min_len: 32,
-                why: "signs login tokens".to_owned(),
-            });
+        // Where an app secret comes from: the kit's environment, or the Secret the user made.
+        let source = |input: SecretInput| match input.existing_secret_key {
+            Some(key) if !existing.is_empty() => SecretSource::Cluster {
+                secret: existing.clone(),
+                key: key.to_owned(),
+                create: create_app_secret(key),
+            },
+            _ => SecretSource::Env {
+                var: input.env.to_owned(),
+            },
+        };
+        let (need, min_len, why) = if existing.is_empty() {
+            (Need::Generated, JWT_SECRET.min_bytes, "signs login tokens")
         } else {
-            secrets.push(Secret {
-                name: "JWT secret".to_owned(),
-                source: SecretSource::Cluster {
-                    secret: existing.clone(),
-                    key: "jwt-secret".to_owned(),
-                    create: create_app_secret("jwt-secret"),
-                },
-                need: Need::Required,
-                min_len: 0,
-                why: "secrets.existingSecret names it".to_owned(),
-            });
-        }
+            (Need::Required, 0, "secrets.existingSecret names it")
+        };
+        secrets.push(Secret {
+            name: JWT_SECRET.name.to_owned(),
+            source: source(JWT_SECRET),
+            need,
+            min_len,
+            why: why.to_owned(),
+        });
 
         let openai_need = match agent.as_str() {
             "llm" => Some((Need::Required, "config.agent is llm")),
@@ -92,20 +93,9 @@ impl ProfileNeeds {
             _ => None,
         };
         if let Some((need, why)) = openai_need {
-            let source = if existing.is_empty() {
-                SecretSource::Env {
-                    var: "OPENAI_API_KEY".to_owned(),
-                }
-            } else {
-                SecretSource::Cluster {
-                    secret: existing.clone(),
-                    key: "openai-api-key".to_owned(),
-                    create: create_app_secret("openai-api-key"),
-                }
-            };
             secrets.push(Secret {
-                name: "OpenAI API key".to_owned(),
-                source,
+                name: OPENAI_API_KEY.name.to_owned(),
+                source: source(OPENAI_API_KEY),
                 need,
                 min_len: 0,
                 why: why.to_owned(),
@@ -113,7 +103,18 @@ impl ProfileNeeds {
         }
 
         // The chart embeds PostgreSQL unless told not to.
-        if !get.bool_or("postgresql.enabled", true)? {
+        let embedded_database = get.bool_or("postgresql.enabled", true)?;
+        if embedded_database && !existing.is_empty() {
+            secrets.push(Secret {
+                name: POSTGRES_PASSWORD.name.to_owned(),
+                source: source(POSTGRES_PASSWORD),
+                need: Need::Required,
+                min_len: 0,
+                why: "secrets.existingSecret names it and the embedded PostgreSQL reads it"
+                    .to_owned(),
+            });
+        }
+        if !embedded_database {
             let db_secret = get.str("externalDatabase.existingSecret")?;
             if !db_secret.is_empty() {
                 let key = get.str("externalDatabase.existingSecretKey")?;
@@ -123,7 +124,7 @@ impl ProfileNeeds {
                     key
                 };
                 secrets.push(Secret {
-                    name: "database URL".to_owned(),
+                    name: DATABASE_URL.name.to_owned(),
                     source: SecretSource::Cluster {
                         create: format!(
                             "kubectl -n todo-chatbot create secret generic {db_secret} --from-file={key}=./database-url.txt"
@@ -137,9 +138,9 @@ impl ProfileNeeds {
                 });
             } else if get.str("externalDatabase.url")?.is_empty() {
                 secrets.push(Secret {
-                    name: "database URL".to_owned(),
+                    name: DATABASE_URL.name.to_owned(),
                     source: SecretSource::Env {
-                        var: "DATABASE_URL".to_owned(),
+                        var: DATABASE_URL.env.to_owned(),
                     },
                     need: Need::Required,
                     min_len: 0,

@@ -612,3 +612,90 @@ fn notes_give_the_access_command_per_service_type() {
         }
     }
 }
+
+/// Every `secretKeyRef` in `docs` that reads Secret `name`, as its key.
+fn keys_read_from(docs: &[Value], name: &str) -> std::collections::BTreeSet<String> {
+    fn walk(v: &Value, name: &str, out: &mut std::collections::BTreeSet<String>) {
+        match v {
+            Value::Object(m) => {
+                if let Some(r) = m.get("secretKeyRef")
+                    && r["name"] == name
+                {
+                    out.insert(r["key"].as_str().unwrap_or_default().to_owned());
+                }
+                m.values().for_each(|x| walk(x, name, out));
+            }
+            Value::Array(a) => a.iter().for_each(|x| walk(x, name, out)),
+            _ => {}
+        }
+    }
+    let mut out = std::collections::BTreeSet::new();
+    docs.iter().for_each(|d| walk(d, name, &mut out));
+    out
+}
+
+#[test]
+fn the_secret_inputs_table_names_what_the_chart_reads() {
+    for helm in MAJORS {
+        // A value set at each input's key reaches the chart's Secret (postgres-password, the
+        // database URL and the app keys all land there).
+        let mut args = Vec::new();
+        for input in chart_values::SECRET_INPUTS {
+            let value = format!("{}-{}", input.env.to_ascii_lowercase(), "x".repeat(32));
+            args.extend(["--set".to_owned(), format!("{}={value}", input.values_key)]);
+        }
+        args.extend(s(&["--set", "postgresql.enabled=false"]));
+        let docs = documents(&template(helm, &chart_dir(), "todo-chatbot", &args).unwrap());
+        let stored: Vec<String> = secret_data(&docs, "todo-chatbot")
+            .values()
+            .map(|v| decode_b64(v.as_str().unwrap()))
+            .collect();
+        for input in chart_values::SECRET_INPUTS {
+            if input == chart_values::POSTGRES_PASSWORD {
+                continue; // the embedded database is off in this render
+            }
+            let prefix = input.env.to_ascii_lowercase();
+            assert!(
+                stored.iter().any(|v| v.starts_with(&prefix)),
+                "{helm}: {} does not reach the Secret: {stored:?}",
+                input.values_key
+            );
+        }
+        let docs = documents(&template(helm, &chart_dir(), "todo-chatbot", &[]).unwrap());
+        let password = decode_b64(
+            secret_data(&docs, "todo-chatbot")["postgres-password"]
+                .as_str()
+                .unwrap(),
+        );
+        let args = s(&[
+            "--set",
+            &format!("{}={password}", chart_values::POSTGRES_PASSWORD.values_key),
+        ]);
+        let again = documents(&template(helm, &chart_dir(), "todo-chatbot", &args).unwrap());
+        assert_eq!(
+            decode_b64(
+                secret_data(&again, "todo-chatbot")["postgres-password"]
+                    .as_str()
+                    .unwrap()
+            ),
+            password,
+            "{helm}: {} does not set the password",
+            chart_values::POSTGRES_PASSWORD.values_key
+        );
+
+        // With a pre-created Secret (and the LLM agent, which needs its key) the chart reads
+        // exactly the table's keys from it.
+        let args = s(&[
+            "--set",
+            "secrets.existingSecret=precreated",
+            "--set",
+            "config.agent=llm",
+        ]);
+        let docs = documents(&template(helm, &chart_dir(), "todo-chatbot", &args).unwrap());
+        let want: std::collections::BTreeSet<String> = chart_values::SECRET_INPUTS
+            .iter()
+            .filter_map(|i| i.existing_secret_key.map(str::to_owned))
+            .collect();
+        assert_eq!(keys_read_from(&docs, "precreated"), want, "{helm}");
+    }
+}

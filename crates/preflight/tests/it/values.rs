@@ -96,7 +96,8 @@ fn merged_like_helm() {
         secrets(&needs)[1],
         s("OpenAI API key", "env OPENAI_API_KEY", Need::Required)
     );
-    // An existing Secret moves the app's secrets into the cluster.
+    // An existing Secret moves the app's secrets into the cluster, the embedded database's
+    // password included.
     let needs = read(
         base,
         "secrets:\n  existingSecret: mine\nconfig:\n  agent: llm\n",
@@ -111,7 +112,22 @@ fn merged_like_helm() {
                 "secret mine/openai-api-key",
                 Need::Required
             ),
+            s(
+                "PostgreSQL password",
+                "secret mine/postgres-password",
+                Need::Required
+            ),
         ]
+    );
+    // Without the embedded database, that Secret needs no password.
+    let needs = read(
+        base,
+        "secrets:\n  existingSecret: mine\npostgresql:\n  enabled: false\nexternalDatabase:\n  url: postgres://db/todo\n",
+    )
+    .unwrap();
+    assert_eq!(
+        secrets(&needs),
+        vec![s("JWT secret", "secret mine/jwt-secret", Need::Required)]
     );
     // External database without a Secret or URL: DATABASE_URL is needed.
     let needs = read(base, "postgresql:\n  enabled: false\n").unwrap();
