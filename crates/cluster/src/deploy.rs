@@ -25,6 +25,11 @@ pub const DEFAULT_RELEASE: &str = "todo-chatbot";
 /// See [`DEFAULT_RELEASE`].
 pub const DEFAULT_NAMESPACE: &str = "todo-chatbot";
 
+/// The label the chart's helpers put on every object of a release, valued the release name.
+pub const INSTANCE_LABEL: &str = "app.kubernetes.io/instance";
+/// The label naming an object's part of the app: `backend`, `frontend`, `database`, `test`.
+pub const COMPONENT_LABEL: &str = "app.kubernetes.io/component";
+
 /// Where the commands go: tools, the context they are pinned to, the namespace and release.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Cluster {
@@ -81,15 +86,12 @@ impl Cluster {
 
     /// The label selector of every pod of the release.
     pub fn release_selector(&self) -> String {
-        format!("app.kubernetes.io/instance={}", self.release)
+        format!("{INSTANCE_LABEL}={}", self.release)
     }
 
     /// The selector of one component (`backend`, `frontend`, `database`).
     pub fn component_selector(&self, component: &str) -> String {
-        format!(
-            "{},app.kubernetes.io/component={component}",
-            self.release_selector()
-        )
+        format!("{},{COMPONENT_LABEL}={component}", self.release_selector())
     }
 
     /// The release's `K` for `component`, as the API server has it: found by the chart's

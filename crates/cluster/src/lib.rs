@@ -49,8 +49,8 @@ pub mod tools;
 
 pub use context::{ContextSource, Target, resolve_target};
 pub use deploy::{
-    Cluster, DEFAULT_NAMESPACE, DEFAULT_RELEASE, DeployOptions, DeployOutcome, DownOutcome,
-    PodSecurityLevel, Profile, Secrets,
+    COMPONENT_LABEL, Cluster, DEFAULT_NAMESPACE, DEFAULT_RELEASE, DeployOptions, DeployOutcome,
+    DownOutcome, INSTANCE_LABEL, PodSecurityLevel, Profile, Secrets,
 };
 pub use error::{Error, Result};
 pub use helm::{Helm, HelmMajor};

@@ -74,7 +74,7 @@ impl PodProblem {
             .metadata
             .labels
             .as_ref()
-            .and_then(|l| l.get("app.kubernetes.io/component"))
+            .and_then(|l| l.get(crate::COMPONENT_LABEL))
             .cloned();
         let specs: Vec<_> = pod
             .spec

@@ -125,7 +125,7 @@ pub fn summarize(pod: &Pod) -> PodSummary {
     PodSummary {
         name: pod.metadata.name.clone().unwrap_or_default(),
         component: labels
-            .get("app.kubernetes.io/component")
+            .get(crate::COMPONENT_LABEL)
             .cloned()
             .unwrap_or_default(),
         phase: status.phase.unwrap_or_default(),

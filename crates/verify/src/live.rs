@@ -98,7 +98,7 @@ impl LiveOptions {
     }
 
     fn selector(&self) -> String {
-        format!("app.kubernetes.io/instance={}", self.release)
+        format!("{}={}", cluster::INSTANCE_LABEL, self.release)
     }
 
     /// Deletes the pods the persistence step restarts: the backend's and the database's (not
@@ -215,7 +215,7 @@ fn component_of(p: &Pod) -> Option<&str> {
     p.metadata
         .labels
         .as_ref()
-        .and_then(|l| l.get("app.kubernetes.io/component"))
+        .and_then(|l| l.get(cluster::COMPONENT_LABEL))
         .map(String::as_str)
 }
 
@@ -586,14 +586,9 @@ impl Live<'_> {
                 s.metadata
                     .labels
                     .as_ref()
-                    .and_then(|l| l.get("app.kubernetes.io/component"))
+                    .and_then(|l| l.get(cluster::COMPONENT_LABEL))
                     .map(String::as_str)
                     == Some("frontend")
-            })
-            .or_else(|| {
-                services
-                    .iter()
-                    .find(|s| name_of(&s.metadata).ends_with("frontend"))
             })
             .ok_or(
                 "no frontend Service (label app.kubernetes.io/component=frontend) in the release",

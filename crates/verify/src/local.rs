@@ -54,7 +54,8 @@ pub struct LocalOptions {
     /// Admin URL of the local PostgreSQL (may create databases), e.g.
     /// `postgres://postgres:postgres@127.0.0.1:5432/postgres`.
     pub admin_database_url: String,
-    /// Deployment to run the smoke journey through (default: the one named `*-frontend`).
+    /// Deployment to run the smoke journey through (default: the one whose pods are the
+    /// `frontend` component).
     pub entry: Option<String>,
     /// Run the smoke journey after the probes.
     pub smoke: bool,
@@ -180,6 +181,8 @@ pub struct PortMap {
 pub struct ProcessPlan {
     /// `Deployment/name`.
     pub workload: String,
+    /// Its pods' `app.kubernetes.io/component` label, if they have one.
+    pub component: Option<String>,
     /// Container name.
     pub container: String,
     /// Image as rendered.
@@ -779,6 +782,9 @@ fn plan(objects: &[Object], opts: &LocalOptions, db: &Url) -> Result<Planned> {
             args.extend(c.args.iter().flatten().map(|a| expand(a, &vars).text));
             out.plans.push(ProcessPlan {
                 workload: d.id(),
+                component: d
+                    .pod()
+                    .and_then(|pod| pod.labels.get(cluster::COMPONENT_LABEL).cloned()),
                 container: c.name.clone(),
                 image,
                 program,
@@ -1175,7 +1181,7 @@ fn run(
     if opts.smoke {
         let entry = report.processes.iter().find(|p| match &opts.entry {
             Some(e) => p.workload.ends_with(&format!("/{e}")),
-            None => p.workload.ends_with("frontend"),
+            None => p.component.as_deref() == Some("frontend"),
         });
         match (entry, all_up) {
             (Some(p), true) => {
