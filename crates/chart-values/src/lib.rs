@@ -28,7 +28,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 pub use path::{KeyPath, Seg};
-pub use report::{CheckReport, Problem, SchemaReport, Severity, ShowReport};
+pub use report::{Problem, SchemaReport, Severity, ShowReport, ValuesReport};
 pub use schema::{schema_json, schema_value};
 pub use secrets::{
     DATABASE_URL, JWT_SECRET, OPENAI_API_KEY, POSTGRES_PASSWORD, SECRET_INPUTS, SecretInput,
@@ -304,15 +304,41 @@ fn record(origins: &mut BTreeMap<KeyPath, Origin>, file: &Path, located: &yaml::
     }
 }
 
-/// Which Helm major's merge to reproduce. They differ in one corner: a user `null` over a
-/// `null` default stays `null` in Helm 4 and disappears in Helm 3 (templates see nil either way).
+/// A Helm major version. The kit supports two, which differ in how they merge values (a user
+/// `null` over a `null` default stays `null` in Helm 4 and disappears in Helm 3; templates see
+/// nil either way) and in the flags an upgrade waits and rolls back with (`cluster::Helm`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub enum HelmMajor {
-    /// Helm 3.x.
+    /// Helm 3 (3.13+).
     V3,
-    /// Helm 4.x (the default).
+    /// Helm 4 (the default).
     #[default]
     V4,
+}
+
+impl fmt::Display for HelmMajor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            HelmMajor::V3 => "Helm 3",
+            HelmMajor::V4 => "Helm 4",
+        })
+    }
+}
+
+impl HelmMajor {
+    /// Reads `helm version --short` output (`v4.1.4+g05fa379`, `v3.17.2+gcc0bbbd`); `None`
+    /// for a version the kit does not support.
+    pub fn parse(short: &str) -> Option<HelmMajor> {
+        let version = short.trim().strip_prefix('v')?;
+        let mut parts = version.split(['.', '+', '-']);
+        let major: u32 = parts.next()?.parse().ok()?;
+        let minor: u32 = parts.next()?.parse().ok()?;
+        match (major, minor) {
+            (3, m) if m >= 13 => Some(HelmMajor::V3),
+            (4, _) => Some(HelmMajor::V4),
+            _ => None,
+        }
+    }
 }
 
 /// Merges the inputs exactly as Helm 4 computes `.Values` (before its schema check).
@@ -389,7 +415,7 @@ pub fn show(inputs: &Inputs) -> Result<ShowReport, Error> {
 ///
 /// # Errors
 /// A missing chart, or a malformed `--set`.
-pub fn check(inputs: &Inputs) -> Result<CheckReport, Error> {
+pub fn check(inputs: &Inputs) -> Result<ValuesReport, Error> {
     let merged = match merge(inputs) {
         Ok(m) => m,
         Err(Error::Yaml { file, at, message }) => {
@@ -398,7 +424,7 @@ pub fn check(inputs: &Inputs) -> Result<CheckReport, Error> {
                 line: a.line,
                 column: a.column,
             });
-            return Ok(CheckReport {
+            return Ok(ValuesReport {
                 profile: inputs.profile,
                 sources: vec![file.display().to_string()],
                 problems: vec![Problem {
@@ -417,7 +443,7 @@ pub fn check(inputs: &Inputs) -> Result<CheckReport, Error> {
             });
         }
         Err(e @ Error::Io { .. }) if inputs.chart_dir.join("values.yaml").exists() => {
-            return Ok(CheckReport {
+            return Ok(ValuesReport {
                 profile: inputs.profile,
                 sources: Vec::new(),
                 problems: vec![Problem {
@@ -433,7 +459,7 @@ pub fn check(inputs: &Inputs) -> Result<CheckReport, Error> {
         Err(e) => return Err(e),
     };
     let problems = validate::run(&merged);
-    Ok(CheckReport {
+    Ok(ValuesReport {
         profile: inputs.profile,
         sources: merged.sources.clone(),
         problems,

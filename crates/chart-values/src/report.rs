@@ -58,7 +58,7 @@ impl fmt::Display for Problem {
 
 /// Result of `todoctl values check`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct CheckReport {
+pub struct ValuesReport {
     /// The profile checked.
     pub profile: Profile,
     /// Sources in the order applied.
@@ -67,7 +67,7 @@ pub struct CheckReport {
     pub problems: Vec<Problem>,
 }
 
-impl CheckReport {
+impl ValuesReport {
     /// No errors (warnings allowed).
     #[must_use]
     pub fn is_ok(&self) -> bool {
@@ -87,7 +87,7 @@ impl CheckReport {
     }
 }
 
-impl fmt::Display for CheckReport {
+impl fmt::Display for ValuesReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for p in &self.problems {
             writeln!(f, "{p}")?;

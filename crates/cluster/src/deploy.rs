@@ -394,7 +394,7 @@ pub fn upgrade_cmd(
     secrets_file: Option<&str>,
 ) -> Cmd {
     base_upgrade_cmd(helm, cluster, options, secrets_file)
-        .args(helm.major().wait_and_rollback_flags().iter().copied())
+        .args(helm.wait_and_rollback_flags().iter().copied())
         .args([
             "--cleanup-on-fail",
             "--timeout",
@@ -775,7 +775,7 @@ pub fn rollback(
     }
     let cmd = cmd
         .args(["--namespace", &cluster.namespace])
-        .arg(helm.major().wait_flag())
+        .arg(helm.wait_flag())
         .args(["--cleanup-on-fail", "--timeout", &duration_arg(timeout)])
         .timeout(timeout + Duration::from_secs(60));
     runner.run(&cmd)?;
@@ -809,7 +809,7 @@ pub fn down(
             "--namespace",
             &cluster.namespace,
         ])
-        .arg(helm.major().wait_flag())
+        .arg(helm.wait_flag())
         .args(["--timeout", &duration_arg(timeout)])
         .timeout(timeout + Duration::from_secs(60));
     let out = runner.run_unchecked(&uninstall)?;

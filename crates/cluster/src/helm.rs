@@ -1,6 +1,6 @@
-//! Helm 3 and Helm 4: version detection and the flags that differ between them.
+//! Helm 3 and Helm 4 (`chart_values::HelmMajor`): version detection and the flags that differ
+//! between them.
 
-use std::fmt;
 use std::path::Path;
 use std::time::Duration;
 
@@ -9,54 +9,7 @@ use exec::Cmd;
 use crate::error::{Error, Result};
 use crate::kubectl::parse_json;
 
-/// The Helm major version found; the upgrade and rollback flags depend on it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
-pub enum HelmMajor {
-    /// Helm 3 (3.13+): `--atomic --wait`.
-    V3,
-    /// Helm 4: `--rollback-on-failure --wait=watcher`.
-    V4,
-}
-
-impl fmt::Display for HelmMajor {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            HelmMajor::V3 => "Helm 3",
-            HelmMajor::V4 => "Helm 4",
-        })
-    }
-}
-
-impl HelmMajor {
-    /// Parses `helm version --short` output (`v4.1.4+g05fa379`, `v3.17.2+gcc0bbbd`).
-    pub fn parse(short: &str) -> Option<HelmMajor> {
-        let version = short.trim().strip_prefix('v')?;
-        let mut parts = version.split(['.', '+', '-']);
-        let major: u32 = parts.next()?.parse().ok()?;
-        let minor: u32 = parts.next()?.parse().ok()?;
-        match (major, minor) {
-            (3, m) if m >= 13 => Some(HelmMajor::V3),
-            (4, _) => Some(HelmMajor::V4),
-            _ => None,
-        }
-    }
-
-    /// Flags that make an upgrade wait for readiness and undo itself on failure.
-    pub fn wait_and_rollback_flags(self) -> &'static [&'static str] {
-        match self {
-            HelmMajor::V3 => &["--atomic", "--wait"],
-            HelmMajor::V4 => &["--rollback-on-failure", "--wait=watcher"],
-        }
-    }
-
-    /// The flag that makes a rollback or uninstall wait.
-    pub fn wait_flag(self) -> &'static str {
-        match self {
-            HelmMajor::V3 => "--wait",
-            HelmMajor::V4 => "--wait=watcher",
-        }
-    }
-}
+pub use chart_values::HelmMajor;
 
 /// A helm of a known major version, pinned to a kube context.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -127,6 +80,22 @@ impl Helm {
     /// The major version.
     pub fn major(&self) -> HelmMajor {
         self.major
+    }
+
+    /// Flags that make an upgrade wait for readiness and undo itself on failure.
+    pub fn wait_and_rollback_flags(&self) -> &'static [&'static str] {
+        match self.major {
+            HelmMajor::V3 => &["--atomic", "--wait"],
+            HelmMajor::V4 => &["--rollback-on-failure", "--wait=watcher"],
+        }
+    }
+
+    /// The flag that makes a rollback or uninstall wait.
+    pub fn wait_flag(&self) -> &'static str {
+        match self.major {
+            HelmMajor::V3 => "--wait",
+            HelmMajor::V4 => "--wait=watcher",
+        }
     }
 
     /// `helm [--kube-context C]`.

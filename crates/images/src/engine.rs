@@ -109,10 +109,10 @@ impl FromStr for EngineChoice {
     }
 }
 
-/// Program names or paths of the tools (bare names resolve `$DOCKER`, `$PODMAN`, `$BUILDAH`,
+/// Program names or paths of the engines' tools (bare names resolve `$DOCKER`, `$PODMAN`, `$BUILDAH`,
 /// `$MINIKUBE`, then `PATH`, through `exec`).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Tools {
+pub struct EngineTools {
     /// docker
     pub docker: String,
     /// podman
@@ -123,9 +123,9 @@ pub struct Tools {
     pub minikube: String,
 }
 
-impl Default for Tools {
-    fn default() -> Tools {
-        Tools {
+impl Default for EngineTools {
+    fn default() -> EngineTools {
+        EngineTools {
             docker: "docker".into(),
             podman: "podman".into(),
             buildah: "buildah".into(),
@@ -180,7 +180,7 @@ pub struct BuildRequest {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Engine {
     kind: EngineKind,
-    tools: Tools,
+    tools: EngineTools,
     settings: BuildSettings,
     /// `minikube docker-env` for [`EngineKind::MinikubeDocker`].
     docker_env: Vec<(String, String)>,
@@ -254,7 +254,11 @@ const QUERY_TIMEOUT: Duration = Duration::from_secs(120);
 impl Engine {
     /// An engine of `kind`; for [`EngineKind::MinikubeDocker`] this asks `minikube docker-env`
     /// (always live: it only reads).
-    pub fn new(kind: EngineKind, tools: Tools, settings: BuildSettings) -> Result<Engine, Error> {
+    pub fn new(
+        kind: EngineKind,
+        tools: EngineTools,
+        settings: BuildSettings,
+    ) -> Result<Engine, Error> {
         let minikube = Minikube::new(&tools.minikube, settings.minikube_profile.clone());
         let docker_env = if kind == EngineKind::MinikubeDocker {
             minikube.docker_env(&Runner::live())?
@@ -280,7 +284,7 @@ impl Engine {
     /// cluster is running. Detection only reads, so it runs even for dry runs.
     pub fn detect(
         choice: EngineChoice,
-        tools: Tools,
+        tools: EngineTools,
         settings: BuildSettings,
     ) -> Result<Engine, Error> {
         if let EngineChoice::Use(kind) = choice {
@@ -332,7 +336,7 @@ impl Engine {
     }
 
     /// The tools it drives.
-    pub fn tools(&self) -> &Tools {
+    pub fn tools(&self) -> &EngineTools {
         &self.tools
     }
 

@@ -19,10 +19,10 @@ pub mod tag;
 pub mod workspace;
 
 pub use component::Component;
-pub use engine::{BuildSettings, Engine, EngineChoice, EngineKind, NodeRuntime, Tools};
+pub use engine::{BuildSettings, Engine, EngineChoice, EngineKind, EngineTools, NodeRuntime};
 pub use error::Error;
 pub use loader::{Loader, LoaderChoice};
 pub use minikube::Minikube;
-pub use ops::{BuiltImage, CheckReport, ImageSpec, Progress, Project, PruneReport};
+pub use ops::{BuiltImage, DockerfileReport, ImageSpec, Progress, Project, PruneReport};
 // Re-exported so the crates that read image references keep one way to name it.
 pub use dockerfile_check::ImageRef;

@@ -2,10 +2,10 @@
 //!
 //! ```no_run
 //! use images::ops::{self, Project, Progress};
-//! use images::engine::{Engine, EngineChoice, Tools, BuildSettings};
+//! use images::engine::{Engine, EngineChoice, EngineTools, BuildSettings};
 //! let project = Project::new(".")?;
 //! let report = ops::check(&project)?;           // rules; report.into_result()? fails on findings
-//! let engine = Engine::detect(EngineChoice::Auto, Tools::default(), BuildSettings::default())?;
+//! let engine = Engine::detect(EngineChoice::Auto, EngineTools::default(), BuildSettings::default())?;
 //! let runner = exec::Runner::live();
 //! let built = ops::build(&project, &runner, &engine, false, &mut |p: Progress<'_>| eprintln!("{p:?}"))?;
 //! for image in &built { println!("{} {}", image.reference, image.size_mb().unwrap_or(0.0)); }
@@ -209,12 +209,12 @@ pub struct TaggedImage {
 
 /// Rule findings per Dockerfile.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct CheckReport {
+pub struct DockerfileReport {
     /// `(dockerfile, findings)` for each image.
     pub files: Vec<(PathBuf, Vec<Finding>)>,
 }
 
-impl CheckReport {
+impl DockerfileReport {
     /// Whether every rule passed.
     pub fn ok(&self) -> bool {
         self.files.iter().all(|(_, f)| f.is_empty())
@@ -233,7 +233,7 @@ impl CheckReport {
 
 /// `todoctl images check`: runs every rule on every image's Dockerfile. (hadolint runs in
 /// `just lint`.)
-pub fn check(project: &Project) -> Result<CheckReport, Error> {
+pub fn check(project: &Project) -> Result<DockerfileReport, Error> {
     let ctx = project.rule_context()?;
     let mut files = Vec::new();
     for spec in &project.images {
@@ -243,7 +243,7 @@ pub fn check(project: &Project) -> Result<CheckReport, Error> {
             dockerfile_check::check(&file, &ctx),
         ));
     }
-    Ok(CheckReport { files })
+    Ok(DockerfileReport { files })
 }
 
 /// What a long operation reports as it goes (for a progress bar or log).

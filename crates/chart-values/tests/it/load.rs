@@ -4,7 +4,7 @@ use chart_values::{Inputs, Origin, Profile};
 
 use crate::{chart_dir, temp_files};
 
-fn check_file(text: &str) -> chart_values::CheckReport {
+fn check_file(text: &str) -> chart_values::ValuesReport {
     let dir = temp_files(&[("my.yaml", text)]);
     let r = chart_values::check(
         &Inputs::new(chart_dir())

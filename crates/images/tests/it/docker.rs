@@ -5,7 +5,7 @@ use std::path::Path;
 
 use exec::{Cmd, Runner};
 use images::docker::{config_digest_from_manifest, parse_inspect, tar_entry};
-use images::engine::{BuildRequest, BuildSettings, Engine, EngineChoice, EngineKind, Tools};
+use images::engine::{BuildRequest, BuildSettings, Engine, EngineChoice, EngineKind, EngineTools};
 use images::minikube::Minikube;
 use images::ops::{self, BuiltImage};
 use images::{Error, Loader, NodeRuntime};
@@ -18,8 +18,8 @@ const CONFIG: &str = "sha256:2f1c0ab9e0e14d7c2f1c0ab9e0e14d7c2f1c0ab9e0e14d7c2f1
 const INDEX: &str = "sha256:9503904dd20d71f165afb82819327f30ce1c9d0d0d8216589877c302f139c4cf";
 const REFERENCE: &str = "docker.io/library/todo-chatbot-backend:0123456789ab";
 
-fn tools(fakes: &Fakes) -> Tools {
-    Tools {
+fn tools(fakes: &Fakes) -> EngineTools {
+    EngineTools {
         docker: fakes.path("docker"),
         podman: fakes.path("podman-not-used"),
         buildah: fakes.path("buildah-not-used"),
@@ -257,7 +257,7 @@ fn the_real_docker_client_and_the_kit_agree_about_buildx() {
         .success();
     let engine = Engine::new(
         EngineKind::Docker,
-        Tools::default(),
+        EngineTools::default(),
         BuildSettings::default(),
     )
     .unwrap();
@@ -288,9 +288,9 @@ fn auto_detection_skips_a_docker_without_buildx() {
     fakes.fail_buildx();
     let detected = Engine::detect(
         EngineChoice::Auto,
-        Tools {
+        EngineTools {
             docker: fakes.path("docker"),
-            ..Tools::default()
+            ..EngineTools::default()
         },
         BuildSettings::default(),
     )
@@ -403,7 +403,7 @@ fn real_podman_inspect_gives_the_config_digest_and_size() {
     let (id, size) = plain.stdout.trim().split_once(' ').unwrap();
     let engine = Engine::new(
         EngineKind::Podman,
-        Tools::default(),
+        EngineTools::default(),
         BuildSettings::default(),
     )
     .unwrap();

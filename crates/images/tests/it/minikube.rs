@@ -1,5 +1,5 @@
 use exec::Runner;
-use images::engine::{BuildRequest, BuildSettings, Engine, EngineKind, Tools};
+use images::engine::{BuildRequest, BuildSettings, Engine, EngineKind, EngineTools};
 use images::minikube::{Minikube, parse_docker_env, parse_image_ls};
 use images::ops::{self, BuiltImage};
 use images::{Error, Loader, Progress};
@@ -9,8 +9,8 @@ use crate::fakes::{Fakes, status};
 const ID: &str = "sha256:2f1c0ab9e0e14d7c2f1c0ab9e0e14d7c2f1c0ab9e0e14d7c2f1c0ab9e0e14d7c";
 const OTHER: &str = "sha256:9999999999994d7c2f1c0ab9e0e14d7c2f1c0ab9e0e14d7c2f1c0ab9e0e14d7c";
 
-fn tools(fakes: &Fakes) -> Tools {
-    Tools {
+fn tools(fakes: &Fakes) -> EngineTools {
+    EngineTools {
         docker: fakes.path("docker"),
         podman: fakes.path("podman-not-used"),
         buildah: fakes.path("buildah-not-used"),
@@ -279,7 +279,7 @@ fn local_engines_build_arguments() {
         minikube_profile: None,
     };
     let check = |kind: EngineKind, expect: &str| {
-        let engine = Engine::new(kind, Tools::default(), settings.clone()).unwrap();
+        let engine = Engine::new(kind, EngineTools::default(), settings.clone()).unwrap();
         let cmd = engine.build_cmd(&request);
         let line = std::iter::once(cmd.program().to_owned())
             .chain(cmd.redacted_args())
@@ -305,7 +305,7 @@ fn local_engines_build_arguments() {
 fn podman_images_reach_minikube_as_an_archive() {
     let engine = Engine::new(
         EngineKind::Podman,
-        Tools::default(),
+        EngineTools::default(),
         BuildSettings::default(),
     )
     .unwrap();

@@ -1,7 +1,9 @@
 use std::path::Path;
 
 use exec::Runner;
-use images::engine::{BuildSettings, Engine, EngineChoice, EngineKind, Tools, same_id, tags_of};
+use images::engine::{
+    BuildSettings, Engine, EngineChoice, EngineKind, EngineTools, same_id, tags_of,
+};
 use images::ops::{self, MB, Project};
 use images::{Error, Loader, Minikube};
 
@@ -117,7 +119,7 @@ fn build_plan_in_a_dry_run() {
     let project = Project::new(dir.path()).unwrap();
     let engine = Engine::new(
         EngineKind::Buildah,
-        Tools::default(),
+        EngineTools::default(),
         BuildSettings::default(),
     )
     .unwrap();
@@ -199,10 +201,10 @@ fn prune_removes_only_our_older_tags() {
     fakes.set_image_ls(&format!(
         r#"[{{"id":"sha256:01","repoTags":["docker.io/library/todo-chatbot-backend:{backend}","docker.io/library/todo-chatbot-backend:eeeeeeeeeeee"],"size":"1"}}]"#
     ));
-    let tools = Tools {
+    let tools = EngineTools {
         docker: fakes.path("docker"),
         minikube: fakes.path("minikube"),
-        ..Tools::default()
+        ..EngineTools::default()
     };
     let engine = Engine::new(EngineKind::Docker, tools, BuildSettings::default()).unwrap();
     let mk = Loader::Minikube(Minikube::new(&fakes.path("minikube"), None));
@@ -276,13 +278,13 @@ fn auto_detection_falls_through_to_podman_here() {
     // No Docker daemon on this machine (the client may exist): podman must be picked.
     let engine = Engine::detect(
         EngineChoice::Auto,
-        Tools::default(),
+        EngineTools::default(),
         BuildSettings::default(),
     )
     .unwrap();
     assert_eq!(engine.kind(), EngineKind::Podman);
     // Nothing at all: an error that says what was tried and what to do.
-    let none = Tools {
+    let none = EngineTools {
         docker: "/nonexistent/docker".into(),
         podman: "/nonexistent/podman".into(),
         buildah: "/nonexistent/buildah".into(),
@@ -304,9 +306,9 @@ fn an_edit_during_the_build_removes_the_image_instead_of_mislabelling_it() {
     let project = Project::new(dir.path()).unwrap();
     let fakes = Fakes::new();
     fakes.edit_during_build(&dir.path().join("crates/app/src/main.rs"));
-    let tools = Tools {
+    let tools = EngineTools {
         docker: fakes.path("docker"),
-        ..Tools::default()
+        ..EngineTools::default()
     };
     let engine = Engine::new(EngineKind::Docker, tools, BuildSettings::default()).unwrap();
     let err = ops::build(&project, &Runner::live(), &engine, false, &mut |_| {})
@@ -354,7 +356,7 @@ fn the_revision_labels_but_does_not_tag() {
     let runner = Runner::dry_run();
     let engine = Engine::new(
         EngineKind::Buildah,
-        Tools::default(),
+        EngineTools::default(),
         BuildSettings::default(),
     )
     .unwrap();

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use dockerfile_check::DockerIgnore;
 use exec::{Cmd, Runner};
-use images::engine::{BuildSettings, Engine, EngineKind, Tools};
+use images::engine::{BuildSettings, Engine, EngineKind, EngineTools};
 use images::ops::{self, BuiltImage, Progress, Project};
 use serde_json::Value;
 
@@ -214,7 +214,7 @@ fn real_images_build_run_healthy_as_non_root_within_budget() {
     project.build_args = in_repo.build_args;
     project.label_args = in_repo.label_args;
     let settings = BuildSettings::offline();
-    let engine = Engine::new(EngineKind::Buildah, Tools::default(), settings).unwrap();
+    let engine = Engine::new(EngineKind::Buildah, EngineTools::default(), settings).unwrap();
     let runner = Runner::live();
     let mut log = |p: Progress<'_>| match p {
         Progress::Line { image, line } => eprintln!("[{image}] {line}"),

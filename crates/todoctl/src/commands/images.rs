@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
-use images::engine::{BuildSettings, Engine, EngineChoice, Tools};
+use images::engine::{BuildSettings, Engine, EngineChoice, EngineTools};
 use images::loader::{self, Loader, LoaderTarget};
 use images::ops::{self, BuiltImage, Progress, Project};
 use serde::Serialize;
@@ -104,7 +104,7 @@ impl ImageOptions {
         };
         settings.minikube_profile = Some(minikube_profile.to_owned());
         let choice: EngineChoice = self.engine.parse()?;
-        Ok(Engine::detect(choice, Tools::default(), settings)?)
+        Ok(Engine::detect(choice, EngineTools::default(), settings)?)
     }
 
     /// Where the images go for `context` (`None`: Minikube's); `None` when nothing is loaded.

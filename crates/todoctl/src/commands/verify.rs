@@ -139,7 +139,7 @@ fn expected_images(root: &Path) -> anyhow::Result<Vec<verify::ExpectedImage>> {
     let project = images::ops::Project::new(root)?;
     let engine = images::engine::Engine::detect(
         images::engine::EngineChoice::Auto,
-        images::engine::Tools::default(),
+        images::engine::EngineTools::default(),
         images::engine::BuildSettings::default(),
     )?;
     let built = images::ops::built_images(&project, &exec::Runner::live(), &engine)?;
