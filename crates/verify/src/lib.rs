@@ -31,4 +31,4 @@ pub use local::{
 };
 pub use release::{check_release, intended_by_the_values};
 pub use smoke::{SmokeReport, journey};
-pub use step::{Progress, ProgressEvent, Step};
+pub use step::{Progress, ProgressEvent, Step, StepFailure, StepResult};

@@ -28,7 +28,7 @@ use k8s_openapi::api::core::v1::{Endpoints, Event, Pod, Service};
 use serde::Serialize;
 
 use crate::smoke::{self, SmokeReport};
-use crate::step::{Progress, Step, write_steps};
+use crate::step::{Progress, Step, StepFailure, StepResult, write_steps};
 
 /// How long the app may take to answer through the frontend once its pods are Ready, at most.
 const ANSWERING_WITHIN: Duration = Duration::from_secs(60);
@@ -531,13 +531,13 @@ impl Live<'_> {
 
     /// Waits until rollouts are complete and every app pod is Ready; fails fast on a pod that
     /// waiting cannot fix.
-    fn wait_ready(&self, replaced: &[Replaced]) -> Result<String, String> {
+    fn wait_ready(&self, replaced: &[Replaced]) -> StepResult {
         let sel = self.o.selector();
         let start = Instant::now();
         loop {
-            let deps = self.k().deployments(&sel).map_err(|e| e.to_string())?;
-            let sts = self.k().statefulsets(&sel).map_err(|e| e.to_string())?;
-            let pods = self.k().pods(&sel).map_err(|e| e.to_string())?;
+            let deps = self.k().deployments(&sel)?;
+            let sts = self.k().statefulsets(&sel)?;
+            let pods = self.k().pods(&sel)?;
             let mut pending = rollouts_pending(&deps, &sts);
             pending.extend(replacements_pending(&pods, replaced));
             let app_pods: Vec<Pod> = pods.iter().filter(|p| is_app_pod(p)).cloned().collect();
@@ -561,7 +561,7 @@ impl Live<'_> {
                     what: format!("{}: {} (fix: {})", fatal.reason, fatal.message, fatal.fix),
                     restarted: fatal.has_logs(),
                 };
-                return Err(self.explain_all(&[p]));
+                return Err(self.explain_all(&[p]).into());
             }
             if start.elapsed() > self.o.timeout {
                 return Err(format!(
@@ -569,17 +569,15 @@ impl Live<'_> {
                     self.o.timeout.as_secs(),
                     pending.join("; "),
                     self.explain_all(&not_ready)
-                ));
+                )
+                .into());
             }
             std::thread::sleep(Duration::from_secs(2));
         }
     }
 
-    fn frontend_service(&self) -> Result<(String, i32), String> {
-        let services = self
-            .k()
-            .services(&self.o.selector())
-            .map_err(|e| e.to_string())?;
+    fn frontend_service(&self) -> Result<(String, i32), StepFailure> {
+        let services = self.k().services(&self.o.selector())?;
         let svc = services
             .iter()
             .find(|s| {
@@ -623,16 +621,18 @@ pub fn verify_live(runner: &Runner, o: &LiveOptions) -> LiveReport {
     let deployed = o
         .progress
         .run(format!("helm release {} deployed", o.release), || {
-            match o.helm.status(&o.release, &ns).map_err(|e| e.to_string())? {
+            match o.helm.status(&o.release, &ns)? {
                 None => Err(format!(
                     "release {} is not installed in {ns}: run `just deploy`",
                     o.release
-                )),
+                )
+                .into()),
                 Some(s) if s.info.status == "deployed" => Ok(format!("revision {}", s.version)),
                 Some(s) => Err(format!(
                     "release is {} (revision {}): {}",
                     s.info.status, s.version, s.info.description
-                )),
+                )
+                .into()),
             }
         });
     let ok = deployed.ok;
@@ -646,7 +646,7 @@ pub fn verify_live(runner: &Runner, o: &LiveOptions) -> LiveReport {
     let ok = rolled.ok;
     report.steps.push(rolled);
     report.steps.push(o.progress.run("zero restarts", || {
-        let pods = k.pods(&sel).map_err(|e| e.to_string())?;
+        let pods = k.pods(&sel)?;
         let problems = pod_problems(&pods);
         if problems.is_empty() {
             Ok(format!(
@@ -654,26 +654,21 @@ pub fn verify_live(runner: &Runner, o: &LiveOptions) -> LiveReport {
                 pods.iter().filter(|p| is_app_pod(p)).count()
             ))
         } else {
-            Err(live.explain_all(&problems))
+            Err(live.explain_all(&problems).into())
         }
     }));
     report
         .steps
         .push(o.progress.run("running images are the ones built", || {
-            check_images(
-                &k.pods(&sel).map_err(|e| e.to_string())?,
-                &o.expected_images,
-            )
+            Ok(check_images(&k.pods(&sel)?, &o.expected_images)?)
         }));
     report
         .steps
         .push(o.progress.run("Services have endpoints", || {
-            let services = k.services(&sel).map_err(|e| e.to_string())?;
+            let services = k.services(&sel)?;
             let mut problems = Vec::new();
             for s in &services {
-                let ep = k
-                    .endpoints(&name_of(&s.metadata))
-                    .map_err(|e| e.to_string())?;
+                let ep = k.endpoints(&name_of(&s.metadata))?;
                 problems.extend(endpoints_problem(s, ep.as_ref()));
             }
             if problems.is_empty() {
@@ -682,7 +677,7 @@ pub fn verify_live(runner: &Runner, o: &LiveOptions) -> LiveReport {
                     services.len()
                 ))
             } else {
-                Err(problems.join("\n"))
+                Err(problems.join("\n").into())
             }
         }));
     if !ok {
@@ -691,19 +686,19 @@ pub fn verify_live(runner: &Runner, o: &LiveOptions) -> LiveReport {
     let mut footprint = None;
     if o.smoke {
         match live.frontend_service() {
-            Err(e) => report.steps.push(Step::not_run("smoke journey", e)),
+            Err(e) => report
+                .steps
+                .push(Step::not_run("smoke journey", e.into_detail())),
             Ok((svc, port)) => {
                 let mut forward = None;
                 report.steps.push(o.progress.run(
                     format!("kubectl port-forward svc/{svc} {port}"),
                     || {
-                        let f = k
-                            .port_forward(
-                                &format!("svc/{svc}"),
-                                0,
-                                u16::try_from(port).unwrap_or(80),
-                            )
-                            .map_err(|e| e.to_string())?;
+                        let f = k.port_forward(
+                            &format!("svc/{svc}"),
+                            0,
+                            u16::try_from(port).unwrap_or(80),
+                        )?;
                         let note = f.url();
                         forward = Some(f);
                         Ok(note)
@@ -713,8 +708,8 @@ pub fn verify_live(runner: &Runner, o: &LiveOptions) -> LiveReport {
                     // Ready endpoints are not yet routed ones: right after a rollout todo-web
                     // can answer 502 until kube-proxy programs the backend Service.
                     let answering = o.progress.run("the app answers through the frontend", || {
-                        smoke::answering_again(&f.url(), o.answering_within())
-                            .map(|waited| format!("after {waited:.1?}"))
+                        let waited = smoke::answering_again(&f.url(), o.answering_within())?;
+                        Ok(format!("after {waited:.1?}"))
                     });
                     let answers = answering.ok;
                     report.steps.push(answering);
@@ -754,10 +749,8 @@ pub fn verify_live(runner: &Runner, o: &LiveOptions) -> LiveReport {
             if victims.is_empty() {
                 return Err("no backend or database pod found (labels app.kubernetes.io/component=backend|database)".into());
             }
-            live.runner
-                .run(&o.delete_pods_cmd())
-                .map(|_| "deleted".to_owned())
-                .map_err(|e| e.to_string())
+            live.runner.run(&o.delete_pods_cmd())?;
+            Ok("deleted".to_owned())
         }));
         report.steps.push(
             o.progress
@@ -767,15 +760,14 @@ pub fn verify_live(runner: &Runner, o: &LiveOptions) -> LiveReport {
             .steps
             .push(o.progress.run("data survived the restart", || {
                 let (svc, port) = live.frontend_service()?;
-                let f = k
-                    .port_forward(&format!("svc/{svc}"), 0, u16::try_from(port).unwrap_or(80))
-                    .map_err(|e| e.to_string())?;
+                let f =
+                    k.port_forward(&format!("svc/{svc}"), 0, u16::try_from(port).unwrap_or(80))?;
                 let r = smoke::answering_again(&f.url(), o.answering_within()).and_then(|waited| {
                     smoke::still_there(&f.url(), &fp)
                         .map(|s| format!("answering again after {waited:.1?}; {s}"))
                 });
                 let _ = f.stop();
-                r
+                Ok(r?)
             }));
     }
     finish(&live, report)
@@ -785,10 +777,7 @@ fn finish(live: &Live<'_>, mut report: LiveReport) -> LiveReport {
     let o = live.o;
     if o.helm_test {
         report.steps.push(o.progress.run("helm test", || {
-            let out = live
-                .runner
-                .run_unchecked(&o.helm_test_cmd())
-                .map_err(|e| e.to_string())?;
+            let out = live.runner.run_unchecked(&o.helm_test_cmd())?;
             if out.status == 0 {
                 let phases: Vec<&str> = out
                     .stdout
@@ -827,7 +816,8 @@ fn finish(live: &Live<'_>, mut report: LiveReport) -> LiveReport {
                 out.stderr.trim(),
                 out.stdout.trim(),
                 logs.join("\n")
-            ))
+            )
+            .into())
         }));
     }
     report
@@ -854,10 +844,8 @@ fn plan_live(runner: &Runner, o: &LiveOptions) -> LiveReport {
         .into_iter()
         .map(|(name, cmd)| {
             Step::run(name, || {
-                runner
-                    .run(&cmd)
-                    .map(|_| format!("planned: {cmd}"))
-                    .map_err(|e| e.to_string())
+                runner.run(&cmd)?;
+                Ok(format!("planned: {cmd}"))
             })
         })
         .collect();

@@ -987,6 +987,14 @@ fn probe_once(p: &Probe, c: &Container, ports: &[PortMap]) -> std::result::Resul
     Err("only httpGet and tcpSocket probes can run outside a container (use --engine podman for exec)".into())
 }
 
+/// Why a probe never passed.
+enum ProbeFailure {
+    /// The process ended first; what it wrote explains why.
+    Exited { status: i32, output: String },
+    /// It kept failing until the budget was spent.
+    Failing(String),
+}
+
 /// Polls a probe like the kubelet: initialDelaySeconds, then every periodSeconds (capped at 1s
 /// here, so a local run is quick) until it succeeds or the failure budget
 /// (periodSeconds × failureThreshold) is spent.
@@ -996,7 +1004,7 @@ fn probe_until(
     ports: &[PortMap],
     child: &Child,
     cap: Duration,
-) -> std::result::Result<String, String> {
+) -> std::result::Result<String, ProbeFailure> {
     let period = u64::try_from(p.period_seconds.unwrap_or(10).max(1)).unwrap_or(10);
     let budget = Duration::from_secs(
         u64::try_from(p.initial_delay_seconds.unwrap_or(0).max(0)).unwrap_or(0)
@@ -1007,14 +1015,10 @@ fn probe_until(
     let mut tries = 0;
     loop {
         if let Ok(Some(out)) = child.try_wait() {
-            return Err(format!(
-                "the process exited with status {} before the probe passed; last log lines:\n{}",
-                out.status,
-                tail(
-                    &exec::strip_ansi(&format!("{}{}", out.stdout, out.stderr)),
-                    8
-                )
-            ));
+            return Err(ProbeFailure::Exited {
+                status: out.status,
+                output: format!("{}{}", out.stdout, out.stderr),
+            });
         }
         tries += 1;
         let last = match probe_once(p, c, ports) {
@@ -1022,10 +1026,10 @@ fn probe_until(
             Err(e) => e,
         };
         if start.elapsed() >= budget {
-            return Err(format!(
+            return Err(ProbeFailure::Failing(format!(
                 "still failing after {tries} attempts ({}s budget): {last}",
                 budget.as_secs()
-            ));
+            )));
         }
         std::thread::sleep(Duration::from_millis(250).min(Duration::from_secs(period)));
     }
@@ -1150,6 +1154,8 @@ fn run(
             Err(e) => report.steps.push(Step::not_run(name, e.to_string())),
         }
     }
+    // What a process that exited during its probes wrote (later waits no longer see it).
+    let mut exit_output: BTreeMap<usize, String> = BTreeMap::new();
     for (i, child) in &children {
         let p = &report.processes[*i];
         let c = &p.container_spec;
@@ -1167,7 +1173,17 @@ fn run(
                     "skipped: the startup probe never passed (the kubelet waits for it)",
                 ),
                 Some(probe) => opts.progress.run(name, || {
-                    probe_until(probe, c, &p.ports, child, opts.max_probe_wait)
+                    match probe_until(probe, c, &p.ports, child, opts.max_probe_wait) {
+                        Ok(note) => Ok(note),
+                        Err(ProbeFailure::Failing(why)) => Err(why.into()),
+                        Err(ProbeFailure::Exited { status, output }) => {
+                            exit_output.insert(*i, output);
+                            Err(format!(
+                                "the process exited with status {status} before the probe passed"
+                            )
+                            .into())
+                        }
+                    }
                 }),
                 None => Step::not_run(name, "the chart declares no such probe"),
             };
@@ -1203,12 +1219,12 @@ fn run(
     for (i, child) in &children {
         let p = &report.processes[*i];
         let name = format!("stop {} [{}]", p.workload, p.container);
-        let mut logs = String::new();
+        let mut logs = exit_output.remove(i).unwrap_or_default();
         report.steps.push(opts.progress.run(name, || {
             let _ = child.terminate();
             match child.wait_timeout(Duration::from_secs(15)) {
                 Ok(Some(out)) => {
-                    logs = format!("{}{}", out.stdout, out.stderr);
+                    logs.push_str(&format!("{}{}", out.stdout, out.stderr));
                     Ok("stopped on SIGTERM".into())
                 }
                 _ => {
@@ -1226,9 +1242,7 @@ fn run(
                 .iter_mut()
                 .filter(|s| !s.ok && s.name.ends_with(&prefix))
             {
-                if !s.detail.contains("last log lines") {
-                    s.detail.push_str(&format!("\nlast log lines:\n{logs}"));
-                }
+                s.detail.push_str(&format!("\nlast log lines:\n{logs}"));
             }
         }
     }

@@ -286,7 +286,8 @@ pub fn journey_with(base_url: &str, progress: &Progress) -> (SmokeReport, Footpr
     fp.password.clone_from(&password);
 
     steps.push(progress.run("register", || {
-        Session::sign_in(base_url, &email, &password, true).map(|s| format!("user {}", s.user_id))
+        let s = Session::sign_in(base_url, &email, &password, true)?;
+        Ok(format!("user {}", s.user_id))
     }));
     let mut session = None;
     steps.push(progress.run("login", || {
@@ -338,9 +339,7 @@ pub fn journey_with(base_url: &str, progress: &Progress) -> (SmokeReport, Footpr
         conversation = Some(answer.conversation_id);
         let tools: Vec<String> = answer.tool_calls.into_iter().map(|t| t.name).collect();
         if !tools.iter().any(|t| t == "add_task") {
-            return Err(format!(
-                "the agent did not call add_task (tools: {tools:?})"
-            ));
+            return Err(format!("the agent did not call add_task (tools: {tools:?})").into());
         }
         Ok(format!(
             "conversation {}, tools {tools:?}",
@@ -356,9 +355,7 @@ pub fn journey_with(base_url: &str, progress: &Progress) -> (SmokeReport, Footpr
             .iter()
             .find(|x| x.title.to_ascii_lowercase().contains("groceries"));
         if !t.iter().any(|x| x == manual) || grocery.is_none() {
-            return Err(format!(
-                "expected {manual:?} and a groceries task, got {t:?}"
-            ));
+            return Err(format!("expected {manual:?} and a groceries task, got {t:?}").into());
         }
         grocery_id = grocery.map(|g| g.id);
         Ok(format!("{} tasks: {t:?}", tasks.len()))
@@ -371,32 +368,28 @@ pub fn journey_with(base_url: &str, progress: &Progress) -> (SmokeReport, Footpr
             None,
         )?;
         if !task.completed {
-            return Err(format!("task {id} still not completed: {task:?}"));
+            return Err(format!("task {id} still not completed: {task:?}").into());
         }
         let done = s.tasks()?.into_iter().any(|t| t.id == id && t.completed);
         if done {
             Ok(format!("task {id} completed"))
         } else {
-            Err(format!("task {id} is not completed in the list"))
+            Err(format!("task {id} is not completed in the list").into())
         }
     }));
     steps.push(progress.run("delete a task", || {
         let id = manual_id.ok_or("no task to delete")?;
-        s.send(
+        let deleted = s.send(
             reqwest::Method::DELETE,
             &format!("/api/{uid}/tasks/{id}"),
             None,
-        )
-        .and_then(|r| {
-            if r.status().is_success() {
-                Ok(())
-            } else {
-                Err(format!("DELETE task {id}: HTTP {}", r.status()))
-            }
-        })?;
+        )?;
+        if !deleted.status().is_success() {
+            return Err(format!("DELETE task {id}: HTTP {}", deleted.status()).into());
+        }
         let left = titles(&s.tasks()?);
         if left.iter().any(|t| t == manual) {
-            return Err(format!("task {id} is still listed: {left:?}"));
+            return Err(format!("task {id} is still listed: {left:?}").into());
         }
         Ok(format!("task {id} deleted; left: {left:?}"))
     }));
@@ -422,7 +415,8 @@ pub fn journey_with(base_url: &str, progress: &Progress) -> (SmokeReport, Footpr
             return Err(format!(
                 "expected the user message and a reply, got {} message(s)",
                 msgs.len()
-            ));
+            )
+            .into());
         }
         Ok(format!(
             "{} conversation(s), {} message(s) in #{cid}",
@@ -439,7 +433,7 @@ pub fn journey_with(base_url: &str, progress: &Progress) -> (SmokeReport, Footpr
                 health.status, health.database, health.version
             ))
         } else {
-            Err(format!("database is {:?}: {health:?}", health.database))
+            Err(format!("database is {:?}: {health:?}", health.database).into())
         }
     }));
     fp.titles = grocery_id

@@ -19,13 +19,36 @@ pub struct Step {
     pub millis: u64,
 }
 
+/// Why a step failed, in the words its report shows. Anything that displays converts into
+/// one, so a step's body uses `?` on kubectl, helm, exec and HTTP errors alike and writes its
+/// own explanations as `Err(text.into())`.
+#[derive(Debug)]
+pub struct StepFailure(String);
+
+impl StepFailure {
+    /// The explanation, for a step that records it itself ([`Step::not_run`]).
+    pub fn into_detail(self) -> String {
+        self.0
+    }
+}
+
+// No `Display` for `StepFailure` itself: this blanket conversion needs it not to have one.
+impl<E: fmt::Display> From<E> for StepFailure {
+    fn from(e: E) -> Self {
+        Self(e.to_string())
+    }
+}
+
+/// What a step's body returns: a short note on success, or why it failed.
+pub type StepResult = Result<String, StepFailure>;
+
 impl Step {
-    /// Runs `f` as a step, timing it; `Err(text)` is a failure with that explanation.
-    pub fn run(name: impl Into<String>, f: impl FnOnce() -> Result<String, String>) -> Self {
+    /// Runs `f` as a step, timing it; an `Err` is a failure with that explanation.
+    pub fn run(name: impl Into<String>, f: impl FnOnce() -> StepResult) -> Self {
         let start = Instant::now();
         let (ok, detail) = match f() {
             Ok(d) => (true, d),
-            Err(d) => (false, d),
+            Err(StepFailure(d)) => (false, d),
         };
         Self {
             name: name.into(),
@@ -112,7 +135,7 @@ impl Progress {
     }
 
     /// [`Step::run`], announced.
-    pub fn run(&self, name: impl Into<String>, f: impl FnOnce() -> Result<String, String>) -> Step {
+    pub fn run(&self, name: impl Into<String>, f: impl FnOnce() -> StepResult) -> Step {
         let name = name.into();
         if let Some(cb) = &self.0 {
             cb(ProgressEvent::Started(&name));

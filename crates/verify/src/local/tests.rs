@@ -265,3 +265,31 @@ fn the_target_dir_is_cargos_own_answer() {
         );
     }
 }
+
+#[test]
+fn a_service_that_exits_at_start_is_explained_once_in_its_own_words() {
+    let r = broken(
+        "configmap-backend.yaml",
+        "PORT: \"8000\"",
+        "PORT: \"eighty\"",
+    );
+    let step = r
+        .steps
+        .iter()
+        .find(|s| s.name == "startupProbe Deployment/todo-chatbot-backend [backend]")
+        .unwrap();
+    assert!(!step.ok, "{r}");
+    assert!(
+        step.detail
+            .contains("the process exited with status 2 before the probe passed"),
+        "{}",
+        step.detail
+    );
+    assert_eq!(
+        step.detail.matches("last log lines").count(),
+        1,
+        "{}",
+        step.detail
+    );
+    assert!(step.detail.contains("eighty"), "{}", step.detail);
+}
