@@ -68,14 +68,7 @@ pub struct ServeArgs {
     pub db_max_connections: Option<String>,
 }
 
-/// How logs are written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LogFormat {
-    /// One JSON object per line (for log collectors).
-    Json,
-    /// Human-readable, for a terminal.
-    Pretty,
-}
+pub use service_runtime::LogFormat;
 
 /// Which chat agent was asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

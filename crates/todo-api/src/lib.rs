@@ -14,7 +14,6 @@ pub mod db;
 pub mod error;
 pub mod health;
 pub mod healthcheck;
-pub mod logging;
 pub mod mcp;
 pub mod openapi;
 pub mod server;

@@ -30,27 +30,6 @@ enum Command {
     },
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = term => {},
-    }
-}
-
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
@@ -99,7 +78,7 @@ fn run_serve(args: &ServeArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let logs = match todo_api::logging::init(&config.log_level, config.log_format) {
+    let logs = match service_runtime::logging::init(&config.log_level, config.log_format) {
         Ok(guard) => guard,
         Err(e) => {
             eprintln!("todo-api: cannot start the log writer: {e}");
@@ -110,7 +89,10 @@ fn run_serve(args: &ServeArgs) -> ExitCode {
         Ok(rt) => rt,
         Err(code) => return code,
     };
-    let result = rt.block_on(todo_api::server::run(config, shutdown_signal()));
+    let result = rt.block_on(todo_api::server::run(
+        config,
+        service_runtime::shutdown_signal(),
+    ));
     if let Err(e) = &result {
         tracing::error!(error = %e, "todo-api failed");
     }

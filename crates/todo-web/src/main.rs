@@ -5,7 +5,8 @@ use std::ffi::OsString;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use clap::{CommandFactory, FromArgMatches, Parser, ValueEnum};
+use clap::{CommandFactory, FromArgMatches, Parser};
+use service_runtime::LogFormat;
 use todo_web::config::OldVariable;
 use todo_web::{AppState, Config};
 
@@ -65,46 +66,6 @@ struct ServeArgs {
     log_format: LogFormat,
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum LogFormat {
-    Json,
-    Pretty,
-}
-
-fn init_logging(level: &str, format: LogFormat) -> anyhow::Result<()> {
-    let filter = tracing_subscriber::EnvFilter::try_new(level)
-        .with_context(|| format!("LOG_LEVEL: invalid filter {level:?}"))?;
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    match format {
-        LogFormat::Json => builder.json().flatten_event(true).init(),
-        LogFormat::Pretty => builder.init(),
-    }
-    Ok(())
-}
-
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = term => {}
-    }
-}
-
 /// Parses the server's flags and environment like `ServeCli::parse_from`, reading an old
 /// duration variable (`SHUTDOWN_DRAIN_SECS`) when only it is set; returns the old names found.
 fn parse_serve(argv: Vec<OsString>) -> (ServeArgs, Vec<OldVariable>) {
@@ -119,8 +80,18 @@ fn parse_serve(argv: Vec<OsString>) -> (ServeArgs, Vec<OldVariable>) {
 }
 
 async fn run_server((args, old): (ServeArgs, Vec<OldVariable>)) -> anyhow::Result<()> {
-    init_logging(&args.log_level, args.log_format)?;
-    for o in &old {
+    let logs = service_runtime::logging::init(&args.log_level, args.log_format)?;
+    let result = serve(args, &old).await;
+    if let Err(e) = &result {
+        tracing::error!(error = %format!("{e:#}"), "todo-web failed");
+    }
+    // Every buffered line is out before the process exits (and before the plain message).
+    logs.finish();
+    result
+}
+
+async fn serve(args: ServeArgs, old: &[OldVariable]) -> anyhow::Result<()> {
+    for o in old {
         tracing::warn!(old = o.old, new = o.new, used = o.used, "{o}");
     }
     let config = args.config;
@@ -137,7 +108,7 @@ async fn run_server((args, old): (ServeArgs, Vec<OldVariable>)) -> anyhow::Resul
         "todo-web listening"
     );
     let state = AppState::new(config)?;
-    todo_web::serve(listener, state, shutdown_signal()).await?;
+    todo_web::serve(listener, state, service_runtime::shutdown_signal()).await?;
     tracing::info!("todo-web stopped");
     Ok(())
 }

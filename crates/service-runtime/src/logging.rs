@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::fmt::MakeWriter;
 
-use crate::config::LogFormat;
+use crate::LogFormat;
 
 /// Bytes buffered before a logging thread waits for the writer: enough for thousands of lines
 /// while stderr is slow, small next to the service's memory budget.
@@ -215,12 +215,17 @@ pub fn buffered(sink: Box<dyn Write + Send>) -> io::Result<(BufferedWriter, LogG
     ))
 }
 
-/// Installs the global subscriber: `level` is an `EnvFilter` directive (checked by the
-/// configuration), lines go to stderr through [`buffered`]. Keep the guard until the end of
-/// `main`.
+/// Installs the global subscriber: `level` is an `EnvFilter` directive (`info`,
+/// `todo_api=debug,info`), lines go to stderr through [`buffered`]. Keep the guard until the
+/// end of `main`, then [`LogGuard::finish`] it.
 pub fn init(level: &str, format: LogFormat) -> io::Result<LogGuard> {
+    let filter = EnvFilter::try_new(level).map_err(|e| {
+        io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("LOG_LEVEL: invalid filter {level:?}: {e}"),
+        )
+    })?;
     let (writer, guard) = buffered(Box::new(io::stderr()))?;
-    let filter = EnvFilter::try_new(level).unwrap_or_else(|_| EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(writer);
