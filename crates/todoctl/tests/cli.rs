@@ -66,6 +66,37 @@ fn deploy_plan_lists_every_step_in_order_without_secrets() {
     );
 }
 
+/// A `--context` that is the Minikube profile's is still Minikube: started, loaded into; any
+/// other context skips both.
+#[test]
+fn deploy_plan_treats_the_profiles_own_context_as_minikube() {
+    let plan = |context: &str| {
+        let out = todoctl_in_repo_cmd(&[
+            "--dry-run",
+            "deploy",
+            "--profile",
+            "dev",
+            "--context",
+            context,
+            "--image-loader",
+            "auto",
+        ])
+        .env("KUBECONFIG", "/nonexistent/kubeconfig")
+        .run_unchecked()
+        .unwrap();
+        format!("{}{}", out.stdout, out.stderr)
+    };
+    let own = plan("todo-chatbot");
+    assert!(
+        own.contains("minikube start '--profile=todo-chatbot'"),
+        "{own}"
+    );
+    assert!(own.contains("minikube image load -p todo-chatbot"), "{own}");
+    let other = plan("kind-dev");
+    assert!(!other.contains("minikube start"), "{other}");
+    assert!(!other.contains("minikube image load"), "{other}");
+}
+
 fn repo_root() -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
