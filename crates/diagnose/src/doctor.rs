@@ -260,9 +260,8 @@ fn pod_findings(pod: &Pod, state: &ClusterState, ctx: &DoctorContext, out: &mut 
             | PodProblem::ImagePullRetried => {
                 let mut evidence = vec![format!("{reason}: {message}")];
                 if let Some(images) = &state.minikube_images {
-                    let present = images
-                        .iter()
-                        .any(|i| ImageRef::new(i).same_image(&ImageRef::new(image)));
+                    let wanted = ImageRef::new(image);
+                    let present = images.iter().any(|i| ImageRef::new(i).same_image(&wanted));
                     evidence.push(format!(
                         "`minikube image ls` {} {image}",
                         if present { "lists" } else { "does not list" }

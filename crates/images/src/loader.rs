@@ -168,25 +168,27 @@ pub fn choose(choice: LoaderChoice, target: &LoaderTarget<'_>) -> Result<Option<
         LoaderChoice::K3d => Loader::K3d {
             cluster: named("k3d", "k3d-")?,
         },
-        LoaderChoice::Auto => match target.context {
-            _ if preflight::minikube::is_target(target.context, target.minikube_profile) => {
-                minikube()
-            }
-            _ if target.containerd_address.is_some() => containerd()?,
-            _ if suffix("kind-").is_some() => Loader::Kind {
-                cluster: named("kind", "kind-")?,
-            },
-            _ if suffix("k3d-").is_some() => Loader::K3d {
-                cluster: named("k3d", "k3d-")?,
-            },
-            context => {
-                let context = context.unwrap_or_default();
-                return Err(Error::NoLoader {
-                    reason: format!("no way to put images into context `{context}` is known"),
-                    fix: LOADER_NAMES.into(),
-                });
-            }
+        LoaderChoice::Auto
+            if preflight::minikube::is_target(target.context, target.minikube_profile) =>
+        {
+            minikube()
+        }
+        LoaderChoice::Auto if target.containerd_address.is_some() => containerd()?,
+        LoaderChoice::Auto if suffix("kind-").is_some() => Loader::Kind {
+            cluster: named("kind", "kind-")?,
         },
+        LoaderChoice::Auto if suffix("k3d-").is_some() => Loader::K3d {
+            cluster: named("k3d", "k3d-")?,
+        },
+        LoaderChoice::Auto => {
+            return Err(Error::NoLoader {
+                reason: format!(
+                    "no way to put images into context `{}` is known",
+                    target.context.unwrap_or_default()
+                ),
+                fix: LOADER_NAMES.into(),
+            });
+        }
     }))
 }
 
