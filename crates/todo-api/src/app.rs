@@ -17,7 +17,8 @@ use tower_http::request_id::{
 };
 use tower_http::trace::TraceLayer;
 
-use crate::agent::Agent;
+use todo_agent::Agent;
+
 use crate::auth::Keys;
 use crate::error::Error;
 use crate::{auth, chat, health, mcp, openapi, tasks};

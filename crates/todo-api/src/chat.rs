@@ -6,16 +6,16 @@ use axum::extract::State;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use todo_agent::{HistoryMessage, ToolCall, Tools};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::agent::HistoryMessage;
 use crate::app::{ApiJson, ApiPath, AppState};
 use crate::auth::CurrentUser;
 use crate::db::Db;
 use crate::error::{Error, Result};
+use crate::tasks::UserTasks;
 use crate::text;
-use crate::tools::{ToolCall, Tools};
 
 /// Longest chat message, in characters.
 pub const MAX_MESSAGE_CHARS: usize = 4000;
@@ -208,7 +208,7 @@ pub async fn chat_handler(
         Some(id) => history(pool, user, id).await?,
         None => Vec::new(),
     };
-    let tools = Tools::new(pool.clone(), user);
+    let tools = Tools::new(UserTasks::new(pool.clone(), user));
     let reply = state.agent.respond(&tools, &history, message).await;
     let calls = serde_json::to_value(&reply.tool_calls)
         .map_err(|e| Error::Internal(format!("encoding tool calls: {e}")))?;

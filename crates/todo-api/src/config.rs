@@ -9,6 +9,8 @@ use std::time::Duration;
 
 use clap::Args;
 
+use todo_agent::LlmConfig;
+
 use crate::error::{Error, Result};
 
 /// Raw settings as given on the command line or in the environment.
@@ -79,34 +81,6 @@ pub enum AgentMode {
     Llm,
     /// LLM when an API key is set, otherwise built-in.
     Auto,
-}
-
-/// Settings of the LLM agent.
-#[derive(Clone)]
-pub struct LlmConfig {
-    /// API key (never logged; `Debug` hides it).
-    pub api_key: String,
-    /// Base URL without the trailing `/chat/completions`.
-    pub base_url: String,
-    /// Model name.
-    pub model: String,
-    /// Timeout of one model call.
-    pub timeout: Duration,
-    /// Time for a whole answer (all steps), kept below the request timeout so the user gets
-    /// the agent's explanation and the tool calls so far instead of a bare 503.
-    pub budget: Duration,
-}
-
-impl std::fmt::Debug for LlmConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LlmConfig")
-            .field("api_key", &"***")
-            .field("base_url", &self.base_url)
-            .field("model", &self.model)
-            .field("timeout", &self.timeout)
-            .field("budget", &self.budget)
-            .finish()
-    }
 }
 
 /// Validated configuration of the service.

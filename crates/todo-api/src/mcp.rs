@@ -18,11 +18,12 @@ use rmcp::transport::streamable_http_server::session::local::LocalSessionManager
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
 use rmcp::{ErrorData, RoleServer, ServerHandler};
 use serde_json::Value;
+use todo_agent::Tools;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 use crate::auth::{Keys, bearer_user};
-use crate::tools::{self, Tools};
+use crate::tasks::UserTasks;
 
 /// Where the MCP endpoint is mounted.
 pub const MCP_PATH: &str = "/mcp";
@@ -42,7 +43,7 @@ pub struct TodoMcp {
 }
 
 fn tool_list() -> Vec<Tool> {
-    tools::specs()
+    todo_agent::specs()
         .into_iter()
         .map(|s| {
             let schema: JsonObject = match s.parameters {
@@ -87,7 +88,7 @@ impl ServerHandler for TodoMcp {
             .into());
         }
         let args = request.arguments.map(Value::Object).unwrap_or(Value::Null);
-        let tools = Tools::new(self.pool.clone(), user);
+        let tools = Tools::new(UserTasks::new(self.pool.clone(), user));
         let result = match tools.call(&request.name, &args).await {
             Ok(v) => CallToolResult::success(vec![ContentBlock::text(v.to_string())]),
             Err(e) => CallToolResult::error(vec![ContentBlock::text(e.to_result().to_string())]),

@@ -6,7 +6,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
-use crate::{auth, chat, error, health, tasks, tools};
+use crate::{auth, chat, error, health, tasks};
 
 /// Adds the bearer-token security scheme the task and chat routes use.
 struct BearerScheme;
@@ -185,8 +185,8 @@ impl Modify for ErrorResponses {
     ),
     components(schemas(
         error::ErrorBody, error::ErrorDetail, auth::RegisterRequest, auth::LoginRequest,
-        auth::AuthResponse, tasks::Task, tasks::CreateTask, tasks::UpdateTask, tasks::StatusFilter,
-        chat::ChatRequest, chat::ChatResponse, chat::Conversation, chat::Message, tools::ToolCall,
+        auth::AuthResponse, tasks::Task, tasks::CreateTask, tasks::UpdateTask, todo_agent::StatusFilter,
+        chat::ChatRequest, chat::ChatResponse, chat::Conversation, chat::Message, todo_agent::ToolCall,
         health::Probe, health::Health,
     )),
     modifiers(&BearerScheme, &ErrorResponses),

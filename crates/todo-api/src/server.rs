@@ -13,7 +13,7 @@ use crate::app::{self, AppState, RouterOptions};
 use crate::auth::Keys;
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::{agent, db, mcp};
+use crate::{db, mcp};
 
 /// A started service.
 pub struct Running {
@@ -34,7 +34,8 @@ pub fn build(config: &Config, cancel: CancellationToken) -> Result<(axum::Router
     let state = AppState {
         pool: pool.clone(),
         keys: Keys::new(config.jwt_secret.as_bytes(), config.token_ttl),
-        agent: agent::from_config(config.llm.as_ref())?,
+        agent: todo_agent::from_config(config.llm.as_ref())
+            .map_err(|e| Error::Internal(e.to_string()))?,
         migrated: migrated.clone(),
     };
     let mcp = mcp::service(pool, migrated, config.mcp_allowed_hosts.clone(), cancel);

@@ -4,7 +4,9 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
+use futures::future::BoxFuture;
 use serde::{Deserialize, Serialize};
+use todo_agent::{Change, StatusFilter, StoreError, StoredTask, TaskStore};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -38,31 +40,6 @@ pub struct Task {
     /// Last change.
     #[serde(serialize_with = "crate::timefmt::serialize")]
     pub updated_at: DateTime<Utc>,
-}
-
-/// Which tasks to list.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum StatusFilter {
-    /// Every task.
-    #[default]
-    All,
-    /// Not completed.
-    Pending,
-    /// Completed.
-    Completed,
-}
-
-impl StatusFilter {
-    /// Parses `all|pending|completed`.
-    pub fn parse(s: &str) -> Option<StatusFilter> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "all" | "" => Some(StatusFilter::All),
-            "pending" => Some(StatusFilter::Pending),
-            "completed" => Some(StatusFilter::Completed),
-            _ => None,
-        }
-    }
 }
 
 /// Trims and checks a title; the error names the field and the rule. The length counts the
@@ -169,17 +146,6 @@ pub async fn get(pool: &Db, user: Uuid, id: i64) -> Result<Task> {
     conn.check(row)?.ok_or_else(|| not_found(id))
 }
 
-/// A partial change; `None` leaves the field as is. An empty description clears it.
-#[derive(Debug, Default, Clone)]
-pub struct Change {
-    /// New title.
-    pub title: Option<String>,
-    /// New description (`Some("")` clears it).
-    pub description: Option<String>,
-    /// New completion state.
-    pub completed: Option<bool>,
-}
-
 /// Applies a change to one of the user's tasks.
 pub async fn update(pool: &Db, user: Uuid, id: i64, change: Change) -> Result<Task> {
     let title = change.title.as_deref().map(validate_title).transpose()?;
@@ -217,6 +183,79 @@ pub async fn delete(pool: &Db, user: Uuid, id: i64) -> Result<Task> {
     .fetch_optional(&mut *conn)
     .await;
     conn.check(row)?.ok_or_else(|| not_found(id))
+}
+
+/// One user's tasks in the database, as the agent tools' store.
+#[derive(Clone)]
+pub struct UserTasks {
+    pool: Db,
+    user: Uuid,
+}
+
+impl UserTasks {
+    /// The tasks of `user`.
+    pub fn new(pool: Db, user: Uuid) -> UserTasks {
+        UserTasks { pool, user }
+    }
+}
+
+impl From<Task> for StoredTask {
+    fn from(t: Task) -> StoredTask {
+        StoredTask {
+            id: t.id,
+            title: t.title,
+            description: t.description,
+            completed: t.completed,
+        }
+    }
+}
+
+impl From<Error> for StoreError {
+    fn from(e: Error) -> StoreError {
+        let (status, code) = e.status_and_code();
+        if status.is_server_error() {
+            // The tools only say "unavailable"; this line is where the cause shows.
+            tracing::warn!(error = %e, code, "a tool's task store call failed");
+            StoreError::Unavailable(e.to_string())
+        } else if status == StatusCode::NOT_FOUND {
+            StoreError::NotFound(e.to_string())
+        } else {
+            StoreError::Rejected(e.to_string())
+        }
+    }
+}
+
+fn stored(row: Result<Task>) -> Result<StoredTask, StoreError> {
+    Ok(row?.into())
+}
+
+impl TaskStore for UserTasks {
+    fn create<'a>(
+        &'a self,
+        title: &'a str,
+        description: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<StoredTask, StoreError>> {
+        Box::pin(async move { stored(create(&self.pool, self.user, title, description).await) })
+    }
+
+    fn list(&self, status: StatusFilter) -> BoxFuture<'_, Result<Vec<StoredTask>, StoreError>> {
+        Box::pin(async move {
+            let rows = list(&self.pool, self.user, status).await?;
+            Ok(rows.into_iter().map(StoredTask::from).collect())
+        })
+    }
+
+    fn update(
+        &self,
+        task_id: i64,
+        change: Change,
+    ) -> BoxFuture<'_, Result<StoredTask, StoreError>> {
+        Box::pin(async move { stored(update(&self.pool, self.user, task_id, change).await) })
+    }
+
+    fn delete(&self, task_id: i64) -> BoxFuture<'_, Result<StoredTask, StoreError>> {
+        Box::pin(async move { stored(delete(&self.pool, self.user, task_id).await) })
+    }
 }
 
 /// Query of the list route.

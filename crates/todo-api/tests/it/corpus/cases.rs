@@ -2,7 +2,7 @@
 //! list below. Shared with `benches/builtin_parse.rs`, which times the parser on the same
 //! messages.
 
-use todo_api::tasks::StatusFilter;
+use todo_agent::StatusFilter;
 
 /// The task list every case starts from: `(id, title, completed)`. Ambiguous on purpose in
 /// places: two "report" tasks, two "mom" tasks, two "call" tasks, "clean" and "cleaning".

@@ -4,10 +4,10 @@
 mod cases;
 
 use serde_json::{Value, json};
-use todo_api::agent::builtin::BuiltinAgent;
-use todo_api::agent::{Agent, AgentReply};
-use todo_api::tasks::StatusFilter;
-use todo_api::tools::{ToolCall, Tools};
+use todo_agent::BuiltinAgent;
+use todo_agent::StatusFilter;
+use todo_agent::{Agent, AgentReply};
+use todo_agent::{ToolCall, Tools};
 use uuid::Uuid;
 
 use crate::common::TestDb;
@@ -233,7 +233,7 @@ async fn builtin_agent_understands_the_corpus() {
     .execute(&pool)
     .await
     .unwrap();
-    let tools = Tools::new(service_pool.clone(), user);
+    let tools = Tools::new(todo_api::tasks::UserTasks::new(service_pool.clone(), user));
     let mut failures = Vec::new();
     let mut after: Option<Vec<Row>> = None;
     for &(say, expect) in CASES {

@@ -1,15 +1,13 @@
 //! The five agent tools, shared by the chat agents and the MCP server:
 //! `add_task`, `list_tasks`, `complete_task`, `delete_task`, `update_task`.
 
-use crate::db::Db;
+use std::sync::Arc;
+
 use serde::de::{self, Deserializer};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use utoipa::ToSchema;
-use uuid::Uuid;
 
-use crate::error::Error;
-use crate::tasks::{self, Change, StatusFilter, Task};
+use crate::store::{Change, StatusFilter, StoreError, StoredTask, TaskStore};
 
 /// The tool names, in the order they are advertised.
 pub const TOOL_NAMES: [&str; 5] = [
@@ -97,7 +95,8 @@ pub fn specs() -> Vec<ToolSpec> {
 }
 
 /// A tool invocation as reported in the chat response and stored with the message.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ToolCall {
     /// Tool name.
     pub name: String,
@@ -111,9 +110,7 @@ pub struct ToolCall {
 #[derive(Debug, thiserror::Error)]
 pub enum ToolError {
     /// Unknown tool name.
-    #[error(
-        "unknown tool `{0}`; available: add_task, list_tasks, complete_task, delete_task, update_task"
-    )]
+    #[error("unknown tool `{0}`; available: {names}", names = TOOL_NAMES.join(", "))]
     UnknownTool(String),
     /// Arguments that do not match the tool's schema.
     #[error("invalid arguments for {tool}: {reason}")]
@@ -123,23 +120,18 @@ pub enum ToolError {
         /// What is wrong.
         reason: String,
     },
-    /// Validation, not found, database trouble.
+    /// The store refused or failed.
     #[error("{0}")]
-    Failed(#[from] Error),
+    Failed(#[from] StoreError),
 }
 
 impl ToolError {
-    /// What to tell the user or the model: the error, except that server trouble is not
-    /// described beyond "unavailable".
+    /// What to tell the user or the model: the error, except that the store's own failure is
+    /// not described beyond "unavailable".
     pub fn message(&self) -> String {
         match self {
-            ToolError::Failed(e) => {
-                let (status, _) = e.status_and_code();
-                if status.is_server_error() {
-                    "the task store is unavailable right now; try again shortly".to_owned()
-                } else {
-                    e.to_string()
-                }
+            ToolError::Failed(StoreError::Unavailable(_)) => {
+                "the task store is unavailable right now; try again shortly".to_owned()
             }
             other => other.to_string(),
         }
@@ -147,7 +139,7 @@ impl ToolError {
 
     /// Whether the task named does not exist (for this user).
     pub fn is_not_found(&self) -> bool {
-        matches!(self, ToolError::Failed(Error::NotFound(_)))
+        matches!(self, ToolError::Failed(StoreError::NotFound(_)))
     }
 
     /// The error message as a tool result.
@@ -425,7 +417,7 @@ impl ToolOutput {
     }
 }
 
-fn summary(t: Task, status: Outcome) -> ToolOutput {
+fn summary(t: StoredTask, status: Outcome) -> ToolOutput {
     ToolOutput::Task(TaskSummary {
         task_id: t.id,
         status,
@@ -433,29 +425,31 @@ fn summary(t: Task, status: Outcome) -> ToolOutput {
     })
 }
 
-/// The tools bound to one user: every call is scoped to that user's rows.
+/// The tools acting on one user's tasks: they reach only what the store is bound to.
 #[derive(Clone)]
 pub struct Tools {
-    pool: Db,
-    user: Uuid,
+    store: Arc<dyn TaskStore>,
 }
 
 impl Tools {
-    /// Tools acting for `user`.
-    pub fn new(pool: Db, user: Uuid) -> Tools {
-        Tools { pool, user }
+    /// Tools acting on `store`.
+    pub fn new(store: impl TaskStore + 'static) -> Tools {
+        Tools {
+            store: Arc::new(store),
+        }
     }
 
     /// Runs a typed tool call.
     pub async fn execute(&self, request: &ToolRequest) -> Result<ToolOutput, ToolError> {
-        let (pool, user) = (&self.pool, self.user);
+        let store = &*self.store;
         Ok(match request {
             ToolRequest::AddTask { title, description } => summary(
-                tasks::create(pool, user, title, description.as_deref()).await?,
+                store.create(title, description.as_deref()).await?,
                 Outcome::Created,
             ),
             ToolRequest::ListTasks { status } => ToolOutput::List(
-                tasks::list(pool, user, *status)
+                store
+                    .list(*status)
                     .await?
                     .into_iter()
                     .map(|t| ListedTask {
@@ -475,13 +469,10 @@ impl Tools {
                     completed: Some(true),
                     ..Change::default()
                 };
-                summary(
-                    tasks::update(pool, user, *task_id, change).await?,
-                    Outcome::Completed,
-                )
+                summary(store.update(*task_id, change).await?, Outcome::Completed)
             }
             ToolRequest::DeleteTask { task_id } => {
-                summary(tasks::delete(pool, user, *task_id).await?, Outcome::Deleted)
+                summary(store.delete(*task_id).await?, Outcome::Deleted)
             }
             ToolRequest::UpdateTask {
                 task_id,
@@ -493,10 +484,7 @@ impl Tools {
                     description: description.clone(),
                     completed: None,
                 };
-                summary(
-                    tasks::update(pool, user, *task_id, change).await?,
-                    Outcome::Updated,
-                )
+                summary(store.update(*task_id, change).await?, Outcome::Updated)
             }
         })
     }
@@ -539,5 +527,124 @@ impl Tools {
             result,
         };
         (call, outcome)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Parses a JSON call and, when it parses, checks that its arguments read back the same.
+    fn check(name: &str, args: Value, expect: Result<ToolRequest, &str>) {
+        let got = ToolRequest::from_json(name, &args).map_err(|e| e.message());
+        assert_eq!(got, expect.map_err(str::to_owned), "{name} {args}");
+        if let Ok(request) = got {
+            let again = ToolRequest::from_json(request.name(), &request.arguments());
+            assert_eq!(again.ok(), Some(request));
+        }
+    }
+
+    #[test]
+    fn json_calls_parse_into_typed_requests() {
+        check(
+            "add_task",
+            json!({"title": "Buy milk"}),
+            Ok(ToolRequest::AddTask {
+                title: "Buy milk".to_owned(),
+                description: None,
+            }),
+        );
+        check(
+            "list_tasks",
+            Value::Null,
+            Ok(ToolRequest::ListTasks {
+                status: StatusFilter::All,
+            }),
+        );
+        check(
+            "list_tasks",
+            json!({"status": "Pending"}),
+            Ok(ToolRequest::ListTasks {
+                status: StatusFilter::Pending,
+            }),
+        );
+        check(
+            "complete_task",
+            json!({"task_id": "#3"}),
+            Ok(ToolRequest::CompleteTask { task_id: 3 }),
+        );
+        check(
+            "update_task",
+            json!({"task_id": 2, "description": ""}),
+            Ok(ToolRequest::UpdateTask {
+                task_id: 2,
+                title: None,
+                description: Some(String::new()),
+            }),
+        );
+    }
+
+    #[test]
+    fn bad_calls_name_the_tool_and_the_rule() {
+        check(
+            "delete_task",
+            json!({"task_id": 0}),
+            Err("invalid arguments for delete_task: task_id must be a positive integer"),
+        );
+        check(
+            "update_task",
+            json!({"task_id": 2}),
+            Err("invalid arguments for update_task: give a new title or description"),
+        );
+        check(
+            "list_tasks",
+            json!({"status": "done"}),
+            Err("invalid arguments for list_tasks: status must be all, pending or completed"),
+        );
+        check(
+            "add_task",
+            json!({"title": "x", "due": "today"}),
+            Err(
+                "invalid arguments for add_task: unknown field `due`, expected `title` or `description`",
+            ),
+        );
+        check(
+            "drop_tables",
+            json!({}),
+            Err(
+                "unknown tool `drop_tables`; available: add_task, list_tasks, complete_task, delete_task, update_task",
+            ),
+        );
+    }
+
+    #[test]
+    fn every_advertised_tool_has_a_parser() {
+        let advertised: Vec<&str> = specs().iter().map(|s| s.name).collect();
+        assert_eq!(advertised, TOOL_NAMES);
+        for name in TOOL_NAMES {
+            let e = ToolRequest::from_json(name, &json!({"task_id": 1, "title": "t"}));
+            assert!(!matches!(e, Err(ToolError::UnknownTool(_))), "{name}");
+        }
+    }
+
+    #[test]
+    fn the_stores_own_failure_is_not_shown() {
+        let detail = "connection refused to 10.0.0.7:5432";
+        let failed = ToolError::from(StoreError::Unavailable(detail.to_owned()));
+        assert!(
+            !failed.message().contains("10.0.0.7"),
+            "{}",
+            failed.message()
+        );
+        assert!(
+            failed.to_string().contains(detail),
+            "the detail stays for logs"
+        );
+        let refused = ToolError::from(StoreError::Rejected("title: too long".to_owned()));
+        assert_eq!(refused.message(), "title: too long");
+        assert!(
+            ToolError::from(StoreError::NotFound("task 9 not found".to_owned())).is_not_found()
+        );
+        assert!(!refused.is_not_found());
     }
 }

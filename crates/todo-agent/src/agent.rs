@@ -1,14 +1,12 @@
-//! Chat agents behind one trait: the deterministic [`builtin::BuiltinAgent`] and the
-//! OpenAI-compatible [`llm::LlmAgent`].
-
-pub mod builtin;
-pub mod llm;
+//! Chat agents behind one trait: the deterministic [`BuiltinAgent`] and the OpenAI-compatible
+//! [`LlmAgent`].
 
 use std::sync::Arc;
 
 use futures::future::BoxFuture;
 
-use crate::config::LlmConfig;
+use crate::builtin::BuiltinAgent;
+use crate::llm::{HttpClientError, LlmAgent, LlmConfig};
 use crate::tools::{ToolCall, Tools};
 
 /// One earlier message of the conversation.
@@ -44,10 +42,11 @@ pub trait Agent: Send + Sync {
     ) -> BoxFuture<'a, AgentReply>;
 }
 
-/// The agent the configuration asks for.
-pub fn from_config(llm: Option<&LlmConfig>) -> Result<Arc<dyn Agent>, crate::error::Error> {
+/// The agent the configuration asks for: the LLM agent when a model is configured, else the
+/// built-in one.
+pub fn from_config(llm: Option<&LlmConfig>) -> Result<Arc<dyn Agent>, HttpClientError> {
     Ok(match llm {
-        None => Arc::new(builtin::BuiltinAgent),
-        Some(cfg) => Arc::new(llm::LlmAgent::new(cfg.clone())?),
+        None => Arc::new(BuiltinAgent),
+        Some(cfg) => Arc::new(LlmAgent::new(cfg.clone())?),
     })
 }

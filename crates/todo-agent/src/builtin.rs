@@ -12,8 +12,8 @@ use todo_intent::{
     Candidate, Choice, Field, Filter, Found, Intent, Reply, TaskRef, asked_choices, parse,
 };
 
-use super::{Agent, AgentReply, HistoryMessage};
-use crate::tasks::StatusFilter;
+use crate::agent::{Agent, AgentReply, HistoryMessage};
+use crate::store::StatusFilter;
 use crate::tools::{
     ListedStatus, ListedTask, TaskSummary, ToolCall, ToolOutput, ToolRequest, Tools,
 };

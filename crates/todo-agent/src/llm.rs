@@ -11,9 +11,7 @@ use futures::future::BoxFuture;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{Agent, AgentReply, HistoryMessage};
-use crate::config::LlmConfig;
-use crate::error::Error;
+use crate::agent::{Agent, AgentReply, HistoryMessage};
 use crate::tools::{self, ToolCall, ToolError, Tools};
 
 /// Model round trips per user message before giving up.
@@ -25,6 +23,39 @@ const SYSTEM_PROMPT: &str = "You are a helpful assistant that manages the user's
 Use the tools to add, list, complete, update and delete tasks. When the user names a task by \
 its title, call list_tasks first to find its task_id. Never invent task ids. After the tools \
 ran, confirm briefly what changed.";
+
+/// Settings of the LLM agent.
+#[derive(Clone)]
+pub struct LlmConfig {
+    /// API key (never logged; `Debug` hides it).
+    pub api_key: String,
+    /// Base URL without the trailing `/chat/completions`.
+    pub base_url: String,
+    /// Model name.
+    pub model: String,
+    /// Timeout of one model call.
+    pub timeout: Duration,
+    /// Time for a whole answer (all steps), kept below the request timeout so the user gets
+    /// the agent's explanation and the tool calls so far instead of a bare 503.
+    pub budget: Duration,
+}
+
+impl std::fmt::Debug for LlmConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LlmConfig")
+            .field("api_key", &"***")
+            .field("base_url", &self.base_url)
+            .field("model", &self.model)
+            .field("timeout", &self.timeout)
+            .field("budget", &self.budget)
+            .finish()
+    }
+}
+
+/// The HTTP client for the model could not be built (no TLS roots, say).
+#[derive(Debug, thiserror::Error)]
+#[error("building the HTTP client for the AI model: {0}")]
+pub struct HttpClientError(#[from] reqwest::Error);
 
 /// The LLM agent.
 pub struct LlmAgent {
@@ -95,11 +126,10 @@ enum CallError {
 
 impl LlmAgent {
     /// An agent for the configured endpoint.
-    pub fn new(cfg: LlmConfig) -> Result<LlmAgent, Error> {
+    pub fn new(cfg: LlmConfig) -> Result<LlmAgent, HttpClientError> {
         let http = reqwest::Client::builder()
-            .connect_timeout(cfg.timeout.min(std::time::Duration::from_secs(10)))
-            .build()
-            .map_err(|e| Error::Internal(format!("building the HTTP client: {e}")))?;
+            .connect_timeout(cfg.timeout.min(Duration::from_secs(10)))
+            .build()?;
         Ok(LlmAgent { cfg, http })
     }
 
