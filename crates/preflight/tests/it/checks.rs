@@ -278,6 +278,38 @@ fn a_stopped_profile_blocks_unless_the_caller_starts_it() {
     );
 }
 
+/// A multi-node profile prints a list, the control plane first; its status is the cluster's.
+#[test]
+fn a_multi_node_profile_runs_when_its_control_plane_does() {
+    let fakes = fake::ready_scene();
+    let status = |fixture_name: &str, code: i32| {
+        let mut minikube = fake::minikube_running();
+        let reply = match code {
+            0 => ok(fixture(fixture_name)),
+            code => fail(code, fixture(fixture_name), ""),
+        };
+        minikube.insert(0, rule("status -p minikube -o json", reply));
+        fakes.tool("minikube", &minikube);
+    };
+    status("minikube-status-two-nodes.json", 0);
+    expect(
+        &fakes.config("dev"),
+        &[("minikube.profile", Status::Ok, "minikube running")],
+        0,
+    );
+    // The worker runs, the control plane does not: the profile is not running.
+    status("minikube-status-two-nodes-stopped.json", 7);
+    expect(
+        &fakes.config("dev"),
+        &[(
+            "minikube.profile",
+            Status::Fail,
+            "host Running, kubelet Stopped, apiserver Stopped",
+        )],
+        1,
+    );
+}
+
 #[test]
 fn a_missing_profile_says_how_to_start_it() {
     let fakes = fake::ready_scene();
