@@ -14,7 +14,7 @@ mod tools;
 
 pub use agent::{Agent, AgentReply, HistoryMessage, from_config};
 pub use builtin::BuiltinAgent;
-pub use llm::{HttpClientError, LlmAgent, LlmConfig, MAX_STEPS};
+pub use llm::{HttpClientError, LlmAgent, LlmConfig};
 pub use store::{Change, StatusFilter, StoreError, StoredTask, TaskStore};
 pub use tools::{
     ListedStatus, ListedTask, Outcome, TOOL_NAMES, TaskSummary, ToolCall, ToolError, ToolOutput,

@@ -15,7 +15,7 @@ use crate::agent::{Agent, AgentReply, HistoryMessage};
 use crate::tools::{self, ToolCall, ToolError, Tools};
 
 /// Model round trips per user message before giving up.
-pub const MAX_STEPS: usize = 6;
+const MAX_STEPS: usize = 6;
 /// Earlier messages sent as context.
 const HISTORY_LIMIT: usize = 20;
 
