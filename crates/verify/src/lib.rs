@@ -18,8 +18,6 @@ mod error;
 mod live;
 mod local;
 mod release;
-mod smoke;
-mod step;
 #[cfg(test)]
 mod test_support;
 
@@ -30,5 +28,4 @@ pub use local::{
     verify_local_chart,
 };
 pub use release::{check_release, intended_by_the_values};
-pub use smoke::{SmokeReport, journey};
-pub use step::{Progress, ProgressEvent, Step, StepFailure, StepResult};
+pub use smoke::{Progress, ProgressEvent, SmokeReport, Step, StepFailure, StepResult, journey};

@@ -27,8 +27,8 @@ use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
 use k8s_openapi::api::core::v1::{Endpoints, Event, Pod, Service};
 use serde::Serialize;
 
-use crate::smoke::{self, SmokeReport};
-use crate::step::{Progress, Step, StepFailure, StepResult, write_steps};
+use smoke::SmokeReport;
+use smoke::{Progress, Step, StepFailure, StepResult, write_steps};
 
 /// How long the app may take to answer through the frontend once its pods are Ready, at most.
 const ANSWERING_WITHIN: Duration = Duration::from_secs(60);

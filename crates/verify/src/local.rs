@@ -30,8 +30,8 @@ use reqwest::Url;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::smoke::{self, SmokeReport};
-use crate::step::{Progress, Step, write_steps};
+use smoke::SmokeReport;
+use smoke::{Progress, Step, write_steps};
 
 /// How the containers are run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

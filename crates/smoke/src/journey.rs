@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 use crate::step::{Progress, Step, write_steps};
 
 /// The name of todo-web's session cookie.
-pub const SESSION_COOKIE: &str = "todo_session";
+const SESSION_COOKIE: &str = "todo_session";
 
 /// The result of one journey.
 #[derive(Debug, Clone, Serialize)]
@@ -58,7 +58,7 @@ pub struct Footprint {
 }
 
 /// A signed-in browser-like client of todo-web.
-pub struct Session {
+struct Session {
     base: String,
     http: Client,
     cookie: Option<String>,
@@ -216,12 +216,7 @@ impl Session {
     }
 
     /// Registers (or, with `register: false`, signs in) through the proxy.
-    pub fn sign_in(
-        base: &str,
-        email: &str,
-        password: &str,
-        register: bool,
-    ) -> Result<Self, String> {
+    fn sign_in(base: &str, email: &str, password: &str, register: bool) -> Result<Self, String> {
         let mut s = Self {
             base: base.to_owned(),
             http: client()?,
