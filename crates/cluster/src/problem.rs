@@ -34,12 +34,13 @@ pub enum PodProblem {
 impl PodProblem {
     /// The problems of one container: its waiting state's, then an `OOMKilled` last state.
     /// Empty for a healthy container, and for states that pass by themselves
-    /// (`ContainerCreating`, `PodInitializing`).
+    /// (`ContainerCreating`, `PodInitializing`, a config the kubelet has not read yet).
     pub fn of(cs: &ContainerStatus) -> Vec<PodProblem> {
         let waiting = cs
             .state
             .as_ref()
             .and_then(|s| s.waiting.as_ref())
+            .filter(|w| !w.message.as_deref().is_some_and(is_cache_not_synced))
             .and_then(|w| w.reason.as_deref())
             .and_then(PodProblem::of_reason);
         let oom = cs
@@ -51,7 +52,8 @@ impl PodProblem {
         waiting.into_iter().chain(oom).collect()
     }
 
-    /// The problem a kubelet waiting reason means, if it is one.
+    /// The problem a kubelet waiting reason means, if it is one (its message aside: see
+    /// [`PodProblem::of`]).
     pub fn of_reason(reason: &str) -> Option<PodProblem> {
         Some(match reason {
             "ErrImageNeverPull" => PodProblem::ImageNeverPull,
@@ -220,6 +222,14 @@ impl ContainerProblem {
             }
         }
     }
+}
+
+/// A `CreateContainerConfigError` whose Secret or ConfigMap exists but did not reach the
+/// kubelet's cache in time (`failed to sync configmap cache: timed out waiting for the
+/// condition`, from a busy API server): the kubelet tries again and the container starts, so
+/// it must not stop a deploy the way a missing one does.
+fn is_cache_not_synced(message: &str) -> bool {
+    message.starts_with("failed to sync ") && message.contains(" cache")
 }
 
 /// Why a controller can never create its pods, read from its `FailedCreate` event: no pod

@@ -271,6 +271,21 @@ fn states_that_pass_by_themselves_are_not_problems() {
         pod(init_done(), waiting("backend", "ContainerCreating", "", 0)),
         &[],
     );
+    // The Secret exists; the kubelet's cache of it timed out on a busy API server and retries.
+    for kind in ["configmap", "secret"] {
+        check(
+            pod(
+                init_done(),
+                waiting(
+                    "backend",
+                    "CreateContainerConfigError",
+                    &format!("failed to sync {kind} cache: timed out waiting for the condition"),
+                    0,
+                ),
+            ),
+            &[],
+        );
+    }
     // A pod the kubelet has not reported on yet.
     let mut fresh = pod(init_done(), running("backend"));
     fresh.status = None;
