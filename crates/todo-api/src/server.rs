@@ -5,9 +5,14 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
+use axum::ServiceExt;
+use axum::extract::Request;
+use axum::response::Response;
+use std::convert::Infallible;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
+use tower::{Service, ServiceBuilder};
 
 use crate::app::{self, AppState, RouterOptions};
 use crate::auth::Keys;
@@ -27,8 +32,18 @@ pub struct Running {
     pub migrated: Arc<AtomicBool>,
 }
 
-/// Builds the state and router for `config`, binds nothing.
-pub fn build(config: &Config, cancel: CancellationToken) -> Result<(axum::Router, AppState)> {
+/// Builds the state and the service for `config`, binds nothing.
+fn build(
+    config: &Config,
+    cancel: CancellationToken,
+) -> Result<(
+    impl Service<Request, Response = Response, Error = Infallible, Future: Send>
+    + Clone
+    + Send
+    + 'static
+    + use<>,
+    AppState,
+)> {
     let pool = db::pool(&config.database_url, config.db_max_connections)?;
     let migrated = Arc::new(AtomicBool::new(false));
     let state = AppState {
@@ -43,7 +58,7 @@ pub fn build(config: &Config, cancel: CancellationToken) -> Result<(axum::Router
         cors_origins: config.cors_origins.clone(),
         request_timeout: Some(config.request_timeout),
     };
-    Ok((app::router(state.clone(), &opts, mcp), state))
+    Ok((app::service(state.clone(), &opts, mcp), state))
 }
 
 /// Starts serving on `listener`: migrations run in the background (readiness waits for them).
@@ -55,18 +70,18 @@ pub fn start(config: &Config, listener: TcpListener) -> Result<Running> {
         .map_err(|e| Error::Internal(format!("listener address: {e}")))?;
     let shutdown = CancellationToken::new();
     let mcp_cancel = shutdown.child_token();
-    let (router, state) = build(config, mcp_cancel)?;
+    let (service, state) = build(config, mcp_cancel)?;
     let migrated = state.migrated.clone();
     let migration = tokio::spawn(db::migrate_until_done(state.pool.clone(), migrated.clone()));
-    let router = router.layer(axum::middleware::map_response_with_state(
-        shutdown.clone(),
-        close_when_draining,
-    ));
+    let draining = shutdown.clone();
+    let service = ServiceBuilder::new()
+        .map_response(move |res| close_when_draining(&draining, res))
+        .service(service);
     let stop = shutdown.clone();
     let drain = config.shutdown_drain;
     let pool = state.pool.clone();
     let handle = tokio::spawn(async move {
-        let result = axum::serve(listener, router)
+        let result = axum::serve(listener, service.into_make_service())
             .with_graceful_shutdown(async move {
                 stop.cancelled().await;
                 tokio::time::sleep(drain).await;
@@ -88,10 +103,7 @@ pub fn start(config: &Config, listener: TcpListener) -> Result<Running> {
 /// Once shutdown has begun, every response closes its connection: a keep-alive client (the
 /// frontend's pool, a load balancer) reconnects and reaches a pod that stays, where closing
 /// idle connections would race with a request being sent on one.
-async fn close_when_draining(
-    axum::extract::State(shutdown): axum::extract::State<CancellationToken>,
-    mut res: axum::response::Response,
-) -> axum::response::Response {
+fn close_when_draining(shutdown: &CancellationToken, mut res: Response) -> Response {
     if shutdown.is_cancelled() {
         res.headers_mut().insert(
             axum::http::header::CONNECTION,
