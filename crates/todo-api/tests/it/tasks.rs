@@ -219,3 +219,77 @@ async fn task_status_filters() {
     }
     app.stop().await;
 }
+
+/// The list route writes its JSON straight from the rows; every task in it must read byte for
+/// byte as the same task answered alone (which goes through `Task`), escapes and nulls
+/// included.
+#[tokio::test]
+async fn a_listed_task_is_written_exactly_as_the_task_alone() {
+    let db = TestDb::new().await;
+    let app = TestApp::start(&db.url).await;
+    let u = app.register("bytes@example.com").await;
+    let base = format!("/api/{}/tasks", u.0);
+    let bytes = |path: String| {
+        let req = app
+            .client
+            .get(format!("{}{path}", app.base))
+            .bearer_auth(&u.1);
+        async move {
+            let resp = req.send().await.expect("request");
+            assert_eq!(resp.status(), StatusCode::OK);
+            let content_type = resp.headers()["content-type"].clone();
+            (content_type, resp.bytes().await.expect("body"))
+        }
+    };
+
+    let (_, empty) = bytes(base.clone()).await;
+    assert_eq!(&empty[..], b"[]");
+
+    let mut ids = Vec::new();
+    for (title, description) in [
+        ("plain", json!(null)),
+        (
+            "quote \" and backslash \\",
+            json!("tab\there, <script>, \u{1F600}, é"),
+        ),
+        ("Ünïcödé 日本語", json!("line one\nline two")),
+    ] {
+        let (s, t) = app
+            .call(
+                Method::POST,
+                &base,
+                Some(&u.1),
+                Some(json!({"title": title, "description": description})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{t}");
+        ids.push(t["id"].as_i64().unwrap());
+    }
+    let (s, _) = app
+        .call(
+            Method::PATCH,
+            &format!("{base}/{}/complete", ids[1]),
+            Some(&u.1),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+
+    let mut alone = Vec::new();
+    for id in &ids {
+        let (_, body) = bytes(format!("{base}/{id}")).await;
+        alone.push(String::from_utf8(body.to_vec()).unwrap());
+    }
+    let (content_type, listed) = bytes(base.clone()).await;
+    assert_eq!(content_type, "application/json");
+    assert_eq!(
+        String::from_utf8(listed.to_vec()).unwrap(),
+        format!("[{}]", alone.join(","))
+    );
+    let (_, pending) = bytes(format!("{base}?status=pending")).await;
+    assert_eq!(
+        String::from_utf8(pending.to_vec()).unwrap(),
+        format!("[{},{}]", alone[0], alone[2])
+    );
+    app.stop().await;
+}
