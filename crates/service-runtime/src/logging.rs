@@ -11,8 +11,11 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use tracing_subscriber::EnvFilter;
-use tracing_subscriber::fmt::MakeWriter;
+use tracing_subscriber::filter::Targets;
+use tracing_subscriber::fmt::{self, MakeWriter};
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{EnvFilter, Layer, Registry};
 
 use crate::LogFormat;
 
@@ -219,26 +222,43 @@ pub fn buffered(sink: Box<dyn Write + Send>) -> io::Result<(BufferedWriter, LogG
 /// `todo_api=debug,info`), lines go to stderr through [`buffered`]. Keep the guard until the
 /// end of `main`, then [`LogGuard::finish`] it.
 pub fn init(level: &str, format: LogFormat) -> io::Result<LogGuard> {
+    let filter = filter(level)?;
+    let (writer, guard) = buffered(Box::new(io::stderr()))?;
+    let registry = tracing_subscriber::registry().with(filter);
+    match format {
+        LogFormat::Json => registry
+            .with(
+                fmt::layer()
+                    .json()
+                    .flatten_event(true)
+                    .with_current_span(true)
+                    .with_span_list(false)
+                    .with_writer(writer),
+            )
+            .init(),
+        LogFormat::Pretty => registry.with(fmt::layer().with_writer(writer)).init(),
+    }
+    Ok(guard)
+}
+
+/// Directives of targets and levels — all a service is configured with — filter through
+/// `Targets`; only the ones that name spans or fields (`[request{path}]=debug`) need
+/// `EnvFilter`, which takes a lock shared by all threads on every enter and exit of every span:
+/// each poll of each request's future.
+fn filter(level: &str) -> io::Result<Box<dyn Layer<Registry> + Send + Sync>> {
+    // `Targets` would read a span directive as a plain one, so those are told by their bracket.
+    if !level.contains('[')
+        && let Ok(targets) = level.parse::<Targets>()
+    {
+        return Ok(Box::new(targets));
+    }
     let filter = EnvFilter::try_new(level).map_err(|e| {
         io::Error::new(
             io::ErrorKind::InvalidInput,
             format!("LOG_LEVEL: invalid filter {level:?}: {e}"),
         )
     })?;
-    let (writer, guard) = buffered(Box::new(io::stderr()))?;
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(writer);
-    match format {
-        LogFormat::Json => builder
-            .json()
-            .flatten_event(true)
-            .with_current_span(true)
-            .with_span_list(false)
-            .init(),
-        LogFormat::Pretty => builder.init(),
-    }
-    Ok(guard)
+    Ok(Box::new(filter))
 }
 
 #[cfg(test)]
@@ -338,5 +358,82 @@ mod tests {
         guard.finish();
         writer.make_writer().write_all(b"after\n").expect("write");
         assert_eq!(lock(&sink.bytes).as_slice(), b"before\nafter\n");
+    }
+
+    /// Which of a fixed set of events (target, level) pass `filter`.
+    fn passed(filter: impl Layer<Registry> + Send + Sync + 'static) -> Vec<String> {
+        struct Record(Arc<Mutex<Vec<String>>>);
+        impl<S: tracing::Subscriber> Layer<S> for Record {
+            fn on_event(
+                &self,
+                event: &tracing::Event<'_>,
+                _: tracing_subscriber::layer::Context<'_, S>,
+            ) {
+                let mut name = None;
+                event.record(&mut |f: &tracing::field::Field, v: &dyn std::fmt::Debug| {
+                    if f.name() == "message" {
+                        name = Some(format!("{v:?}"));
+                    }
+                });
+                lock(&self.0).push(name.expect("a message"));
+            }
+        }
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let subscriber = tracing_subscriber::registry()
+            .with(filter)
+            .with(Record(seen.clone()));
+        tracing::subscriber::with_default(subscriber, || {
+            tracing::debug!(target: "todo_api", "api-debug");
+            tracing::info!(target: "todo_api", "api-info");
+            tracing::trace!(target: "todo_api::db", "db-trace");
+            tracing::debug!(target: "todo_api::db", "db-debug");
+            tracing::info!(target: "hyper::proto", "hyper-info");
+            tracing::warn!(target: "hyper::proto", "hyper-warn");
+            tracing::debug!(target: "other", "other-debug");
+            tracing::info!(target: "other", "other-info");
+            tracing::error!(target: "other", "other-error");
+            tracing::info_span!("request", path = "/x")
+                .in_scope(|| tracing::debug!(target: "other", "span-debug"));
+        });
+        std::mem::take(&mut *lock(&seen))
+    }
+
+    #[test]
+    fn plain_directives_filter_exactly_as_env_filter_does() {
+        for directives in [
+            "info",
+            "WARN",
+            "off",
+            "trace",
+            "todo_api=debug,info",
+            "debug,hyper=warn",
+            "todo_api",
+            "error,todo_api::db=trace",
+            "todo_api=info,todo_api::db=debug,warn",
+        ] {
+            let targets: Targets = directives.parse().expect(directives);
+            let env = EnvFilter::try_new(directives).expect(directives);
+            assert_eq!(passed(targets), passed(env), "{directives}");
+        }
+    }
+
+    #[test]
+    fn span_directives_still_work_and_bad_ones_name_the_variable() {
+        // Debug inside a request span with a path, info elsewhere.
+        let passed = passed(filter("[request{path}]=debug,info").expect("an EnvFilter"));
+        let expect = [
+            "api-info",
+            "hyper-info",
+            "hyper-warn",
+            "other-info",
+            "other-error",
+            "span-debug",
+        ];
+        assert_eq!(passed, expect);
+        let err = filter("info,todo_api=loud").err().expect("refused");
+        assert!(
+            err.to_string().starts_with("LOG_LEVEL: invalid filter"),
+            "{err}"
+        );
     }
 }
